@@ -1,0 +1,54 @@
+"""Placing a cut-out piece on a model template at true physical scale, one module per jewelry type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imaging.cutout import Cutout
+from imaging.geometry import Point, Vector
+from imaging.image_io import FloatImage
+from imaging.jewelry import JewelryType
+from imaging.product_spec import ProductSpec
+from imaging.template import Template
+
+
+@dataclass(frozen=True)
+class PoseJitter:
+    """A variation's small departure from the template's anchor, within the template's tolerance."""
+
+    rotation_deg: float = 0.0
+    shift_mm: tuple[float, float] = (0.0, 0.0)  # along (across the anchor, along the anchor's down/axis)
+
+
+@dataclass
+class Placement:
+    """The piece laid onto the template's canvas (all arrays have the template's height and width)."""
+
+    rgb: FloatImage  # piece colours on the canvas, valid where alpha_unoccluded > 0
+    alpha: FloatImage  # what the viewer sees of the piece: after hair, finger or wrist occlusion
+    alpha_unoccluded: FloatImage  # the whole piece before occlusion
+    contact: FloatImage  # 0..1 where the piece rests on skin: drives the contact shadow
+    measure_mask: FloatImage  # alpha of the part whose physical extent QA measures (pendant, ring, dial...)
+    measure_axis: Vector  # unit vector on the canvas along which that extent is measured
+    expected_extent_mm: float  # what the spec says that extent is
+    extent_name: str  # e.g. "pendant height", "ring outer width", "dial diameter"
+    anchor_points: tuple[Point, ...]  # anchor geometry used, for the QA overlay
+    notes: tuple[str, ...] = ()
+
+
+def place(
+    cutout: Cutout, spec: ProductSpec, template: Template, jitter: PoseJitter = PoseJitter()
+) -> Placement:
+    """Place `cutout` on `template` for the spec's jewelry type; ValueError if the template lacks the anchor."""
+    from imaging.place import earrings, necklace, ring, wrist
+
+    placers = {
+        JewelryType.NECKLACE: necklace.place_necklace,
+        JewelryType.PENDANT: necklace.place_necklace,
+        JewelryType.EARRINGS: earrings.place_earrings,
+        JewelryType.RING: ring.place_ring,
+        JewelryType.BRACELET: wrist.place_on_wrist,
+        JewelryType.BANGLE: wrist.place_on_wrist,
+        JewelryType.WATCH: wrist.place_on_wrist,
+    }
+    return placers[spec.jewelry_type](cutout, spec, template, jitter)
