@@ -1,0 +1,1 @@
+"""Settings shared by every package of adorn except imaging (which takes plain parameters)."""

@@ -1,0 +1,206 @@
+"""The `adorn` command line: inspect and render product photos, manage model templates, make samples."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from core.settings import Settings
+from imaging.cutout import cut_out
+from imaging.errors import BusyBackgroundError, ImagingError
+from imaging.image_io import load_image
+from imaging.inspect import inspect_photo
+from imaging.jewelry import REGION_FOR_TYPE, BodyRegion, JewelryType
+from imaging.output_folder import write_render_outputs
+from imaging.platforms import PLATFORMS, get_platform
+from imaging.render import RenderPipeline, RenderResult
+from imaging.size_text import parse_product_spec
+from imaging.template_library import ensure_library, find_template, list_templates
+from app.cli_tables import format_table
+
+
+class AdornGroup(click.Group):
+    """Turns bad input (ImagingError, ValueError) into a one-line error and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (ImagingError, ValueError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=AdornGroup)
+def main() -> None:
+    """adorn: on-model photos of a jewelry seller's own pieces, at true scale, with measured QA."""
+
+
+@main.command()
+@click.argument("photo", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def inspect(photo: Path, as_json: bool) -> None:
+    """Grade a product photo against the preparation checklist."""
+    settings = Settings.from_env()
+    image = load_image(photo, max_pixels=settings.max_source_pixels)
+    try:
+        cutout = cut_out(image)
+    except BusyBackgroundError:
+        cutout = None  # the report's plain_background finding says what to do
+    report = inspect_photo(image, cutout)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    rows = [[f.code, f.status, _value(f.value, f.unit), f.message] for f in report.findings]
+    click.echo(format_table(["check", "status", "value", "what to do"], rows))
+    click.echo(f"grade: {report.grade}")
+
+
+@main.command()
+@click.argument("photo", type=click.Path(path_type=Path))
+@click.option(
+    "--type",
+    "jewelry_type",
+    required=True,
+    type=click.Choice([t.value for t in JewelryType]),
+    help="What the piece is.",
+)
+@click.option("--size", "size_text", default="", help='Size text, e.g. "18 inch chain, pendant 15 mm".')
+@click.option("--template", "template_names", multiple=True, help="Template name or JSON path (repeatable).")
+@click.option("--variations", default=None, type=click.IntRange(1, 12), help="Variations to render.")
+@click.option("--platforms", default=",".join(PLATFORMS), show_default=True, help="Comma-separated.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Base seed; variation i uses seed+i.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+def render(
+    photo: Path,
+    jewelry_type: str,
+    size_text: str,
+    template_names: Sequence[str],
+    variations: int | None,
+    platforms: str,
+    seed: int,
+    out_dir: Path,
+) -> None:
+    """Render a product photo on model templates, check it and export it per platform."""
+    settings = Settings.from_env()
+    kind = JewelryType(jewelry_type)
+    spec = parse_product_spec(size_text, kind)
+    platform_specs = [get_platform(name.strip()) for name in platforms.split(",") if name.strip()]
+    ensure_library(settings.templates_dir)
+    if template_names:
+        templates = [find_template(settings.templates_dir, name) for name in template_names]
+    else:
+        templates = list_templates(settings.templates_dir, REGION_FOR_TYPE[kind])
+    image = load_image(photo, max_pixels=settings.max_source_pixels)
+    count = variations or settings.variations
+
+    with tqdm(total=count + 1, desc="render", unit="step", file=sys.stderr) as bar:
+        pipeline = RenderPipeline(templates, platform_specs)
+        result = pipeline(image, spec, variations=count, seed=seed, progress=lambda _: bar.update(1))
+        bar.update(bar.total - bar.n)
+    report_path = write_render_outputs(result, out_dir)
+    click.echo(_render_summary(result))
+    click.echo(f"outputs: {report_path.parent}")
+
+
+@main.group()
+def templates() -> None:
+    """Model templates: photos of people annotated with where each piece goes."""
+
+
+@templates.command("add")
+@click.argument("photo", type=click.Path(path_type=Path))
+@click.option("--region", required=True, type=click.Choice([r.value for r in BodyRegion]))
+@click.option("--name", default=None, help="Template name (default: the photo's file name).")
+@click.option("--set", "overrides", multiple=True, help='Override a field, e.g. --set px_per_mm=9.5.')
+def templates_add(photo: Path, region: str, name: str | None, overrides: Sequence[str]) -> None:
+    """Annotate a model photo and add it to the template library."""
+    from imaging.annotate import annotate_photo
+
+    settings = Settings.from_env()
+    image = load_image(photo, max_pixels=settings.max_source_pixels)
+    template = annotate_photo(
+        image.rgb, BodyRegion(region), name or photo.stem, _parse_overrides(overrides)
+    )
+    path = template.save(settings.templates_dir)
+    a = template.annotation
+    click.echo(f"added {template.name}: {a.region} at {a.px_per_mm:.2f} px/mm ({a.scale_source}) -> {path}")
+    for note in a.notes:
+        click.echo(f"  note: {note}")
+
+
+@templates.command("list")
+def templates_list() -> None:
+    """List the template library."""
+    settings = Settings.from_env()
+    ensure_library(settings.templates_dir)
+    rows = [
+        [t.name, t.annotation.region, f"{t.annotation.px_per_mm:.2f}", t.annotation.scale_source, t.annotation.source]
+        for t in list_templates(settings.templates_dir)
+    ]
+    click.echo(format_table(["name", "region", "px/mm", "scale from", "annotated"], rows))
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+def samples(out_dir: Path) -> None:
+    """Write adorn's generated sample product photos (one per kind) and catalog.json to OUT_DIR."""
+    from imaging.samples.catalog import write_sample_photos
+
+    entries = write_sample_photos(out_dir)
+    rows = [[e["file"], e["type"], e["size_text"]] for e in entries]
+    click.echo(format_table(["photo", "type", "size text"], rows))
+    click.echo(f"catalog: {out_dir / 'catalog.json'}")
+
+
+def _render_summary(result: RenderResult) -> str:
+    rows = []
+    for rendered in result.variations:
+        checks = {c.name: c for c in rendered.qa.checks}
+        failed = ", ".join(c.name for c in rendered.qa.failed()) or "-"
+        scale = checks.get("scale_error_pct")
+        colour = checks.get("metal_colour_de2000")
+        rows.append(
+            [
+                str(rendered.variation.index + 1),
+                rendered.variation.template.name,
+                str(rendered.variation.seed),
+                rendered.qa.tier.value,
+                f"{scale.value:.1f} %" if scale else "-",
+                f"{colour.value:.2f}" if colour else "-",
+                failed,
+            ]
+        )
+    table = format_table(["#", "template", "seed", "tier", "scale err", "metal dE", "failed"], rows)
+    lines = [
+        f"{result.spec.jewelry_type.value}: source photo grade {result.inspection.grade}",
+        table,
+    ]
+    if result.spec.assumed:
+        lines.append(f"assumed typical sizes for: {', '.join(result.spec.assumed)}")
+    if result.verdict:
+        lines.append(result.verdict)
+    return "\n".join(lines)
+
+
+def _value(value: float | str, unit: str) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g} {unit}".strip()
+    return f"{value} {unit}".strip()
+
+
+def _parse_overrides(pairs: Sequence[str]) -> dict[str, object]:
+    """--set key=value pairs; values are JSON when they parse as JSON, else strings."""
+    overrides: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set needs key=value, got {pair!r}")
+        try:
+            overrides[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = raw
+    return overrides
