@@ -108,11 +108,14 @@ class RenderPipeline:
         rendered = []
         for variation in plan_variations(variations, seed, templates):
             report(f"variation {variation.index + 1}")
-            rendered.append(self._render_variation(cutout, spec, variation))
+            rendered.append(self.render_variation(cutout, spec, variation))
         verdict = reshoot_verdict([r.qa for r in rendered])
         return RenderResult(spec, inspection, cutout, rendered, verdict)
 
-    def _render_variation(self, cutout: Cutout, spec: ProductSpec, variation: Variation) -> RenderedVariation:
+    def render_variation(
+        self, cutout: Cutout, spec: ProductSpec, variation: Variation
+    ) -> RenderedVariation:
+        """Place, light, check and export one planned variation of an already cut-out piece."""
         template = variation.template
         placement = place(cutout, spec, template, variation.jitter)
         composite = light_and_composite(template, placement, variation.light)

@@ -1,0 +1,98 @@
+"""Render speed and memory on one core: per jewelry type, median seconds per variation for a 2048 px
+export (template annotation cached), inspect + cutout time for a 4000 x 4000 source, and peak RSS.
+
+    python benchmarks/render.py [--repeats 3]
+
+Prints a table. Targets (issue 2): <= 1.0 s per variation, <= 1.5 GB peak RSS.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One core, as the target says: pin every thread pool before numpy and OpenCV load.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.cli_tables import format_table  # noqa: E402
+from imaging.cutout import cut_out  # noqa: E402
+from imaging.image_io import SourceImage, load_image, to_pil  # noqa: E402
+from imaging.inspect import inspect_photo  # noqa: E402
+from imaging.jewelry import REGION_FOR_TYPE  # noqa: E402
+from imaging.platforms import get_platform  # noqa: E402
+from imaging.render import RenderPipeline  # noqa: E402
+from imaging.samples.catalog import DEMO_PIECES  # noqa: E402
+from imaging.samples.models import write_sample_library  # noqa: E402
+from imaging.samples.products import make_product_photo  # noqa: E402
+from imaging.size_text import parse_product_spec  # noqa: E402
+from imaging.template_library import list_templates  # noqa: E402
+from imaging.variations import plan_variations  # noqa: E402
+
+
+def _as_jpeg_source(rgb: object, folder: Path, name: str) -> SourceImage:
+    path = folder / name
+    to_pil(rgb).save(path, format="JPEG", quality=95)  # type: ignore[arg-type]
+    return load_image(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3, help="variations timed per type")
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_sample_library(folder / "templates")
+        templates = list_templates(folder / "templates")  # annotation cached: loaded once
+        pipeline = RenderPipeline(templates, [get_platform("shopify")])
+        rows = []
+        for index, (kind, metal, background) in enumerate(DEMO_PIECES):
+            photo = make_product_photo(kind, metal, background, long_edge_px=2400, seed=index)
+            source = _as_jpeg_source(photo.rgb, folder, f"{kind}.jpg")
+            spec = parse_product_spec(f"{photo.title}. {photo.description}", photo.spec.jewelry_type)
+            cutout = cut_out(source)
+            region_templates = [
+                t for t in templates if t.annotation.region == REGION_FOR_TYPE[spec.jewelry_type]
+            ]
+            seconds, tiers = [], set()
+            for variation in plan_variations(args.repeats + 1, 0, region_templates):
+                started = time.perf_counter()
+                rendered = pipeline.render_variation(cutout, spec, variation)
+                seconds.append(time.perf_counter() - started)
+                tiers.add(rendered.qa.tier.value)
+            median = statistics.median(seconds[1:])  # the first one warms caches up
+            rows.append([f"{kind.value} ({metal.value})", f"{median:.2f}", ",".join(sorted(tiers))])
+
+        big = make_product_photo(*DEMO_PIECES[0], long_edge_px=4000, seed=0)
+        source = _as_jpeg_source(big.rgb, folder, "big.jpg")
+        timings = []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            inspect_photo(source, cut_out(source))
+            timings.append(time.perf_counter() - started)
+
+    print(format_table(["type (metal)", "median s / variation", "tiers"], rows))
+    print()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    summary = [
+        ["inspect + cutout, 4000 x 4000 source", f"{statistics.median(timings):.2f} s"],
+        ["peak RSS", f"{peak_mb:.0f} MB"],
+    ]
+    print(format_table(["measure", "value"], summary))
+
+
+if __name__ == "__main__":
+    main()
