@@ -8,20 +8,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from imaging.inspect import inspect_photo
+from imaging.platforms import PLATFORMS, get_platform
+from imaging.size_text import parse_product_spec
 from tqdm import tqdm
 
+from app.cli_tables import format_table
 from core.settings import Settings
 from imaging.cutout import cut_out
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import load_image
-from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, BodyRegion, JewelryType
 from imaging.output_folder import write_render_outputs
-from imaging.platforms import PLATFORMS, get_platform
 from imaging.render import RenderPipeline, RenderResult
-from imaging.size_text import parse_product_spec
 from imaging.template_library import ensure_library, find_template, list_templates
-from app.cli_tables import format_table
 
 
 class AdornGroup(click.Group):
@@ -68,12 +68,24 @@ def inspect(photo: Path, as_json: bool) -> None:
     type=click.Choice([t.value for t in JewelryType]),
     help="What the piece is.",
 )
-@click.option("--size", "size_text", default="", help='Size text, e.g. "18 inch chain, pendant 15 mm".')
-@click.option("--template", "template_names", multiple=True, help="Template name or JSON path (repeatable).")
-@click.option("--variations", default=None, type=click.IntRange(1, 12), help="Variations to render.")
-@click.option("--platforms", default=",".join(PLATFORMS), show_default=True, help="Comma-separated.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Base seed; variation i uses seed+i.")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option(
+    "--size", "size_text", default="", help='Size text, e.g. "18 inch chain, pendant 15 mm".'
+)
+@click.option(
+    "--template", "template_names", multiple=True, help="Template name or JSON path (repeatable)."
+)
+@click.option(
+    "--variations", default=None, type=click.IntRange(1, 12), help="Variations to render."
+)
+@click.option(
+    "--platforms", default=",".join(PLATFORMS), show_default=True, help="Comma-separated."
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=int, help="Base seed; variation i uses seed+i."
+)
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder."
+)
 def render(
     photo: Path,
     jewelry_type: str,
@@ -99,7 +111,9 @@ def render(
 
     with tqdm(total=count + 1, desc="render", unit="step", file=sys.stderr) as bar:
         pipeline = RenderPipeline(templates, platform_specs)
-        result = pipeline(image, spec, variations=count, seed=seed, progress=lambda _: bar.update(1))
+        result = pipeline(
+            image, spec, variations=count, seed=seed, progress=lambda _: bar.update(1)
+        )
         bar.update(bar.total - bar.n)
     report_path = write_render_outputs(result, out_dir)
     click.echo(_render_summary(result))
@@ -115,7 +129,9 @@ def templates() -> None:
 @click.argument("photo", type=click.Path(path_type=Path))
 @click.option("--region", required=True, type=click.Choice([r.value for r in BodyRegion]))
 @click.option("--name", default=None, help="Template name (default: the photo's file name).")
-@click.option("--set", "overrides", multiple=True, help='Override a field, e.g. --set px_per_mm=9.5.')
+@click.option(
+    "--set", "overrides", multiple=True, help="Override a field, e.g. --set px_per_mm=9.5."
+)
 def templates_add(photo: Path, region: str, name: str | None, overrides: Sequence[str]) -> None:
     """Annotate a model photo and add it to the template library."""
     from imaging.annotate import annotate_photo
@@ -127,7 +143,9 @@ def templates_add(photo: Path, region: str, name: str | None, overrides: Sequenc
     )
     path = template.save(settings.templates_dir)
     a = template.annotation
-    click.echo(f"added {template.name}: {a.region} at {a.px_per_mm:.2f} px/mm ({a.scale_source}) -> {path}")
+    click.echo(
+        f"added {template.name}: {a.region} at {a.px_per_mm:.2f} px/mm ({a.scale_source}) -> {path}"
+    )
     for note in a.notes:
         click.echo(f"  note: {note}")
 
@@ -138,7 +156,13 @@ def templates_list() -> None:
     settings = Settings.from_env()
     ensure_library(settings.templates_dir)
     rows = [
-        [t.name, t.annotation.region, f"{t.annotation.px_per_mm:.2f}", t.annotation.scale_source, t.annotation.source]
+        [
+            t.name,
+            t.annotation.region,
+            f"{t.annotation.px_per_mm:.2f}",
+            t.annotation.scale_source,
+            t.annotation.source,
+        ]
         for t in list_templates(settings.templates_dir)
     ]
     click.echo(format_table(["name", "region", "px/mm", "scale from", "annotated"], rows))

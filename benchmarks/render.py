@@ -26,19 +26,20 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.cli_tables import format_table  # noqa: E402
-from imaging.cutout import cut_out  # noqa: E402
-from imaging.image_io import SourceImage, load_image, to_pil  # noqa: E402
-from imaging.inspect import inspect_photo  # noqa: E402
-from imaging.jewelry import REGION_FOR_TYPE  # noqa: E402
-from imaging.platforms import get_platform  # noqa: E402
-from imaging.render import RenderPipeline  # noqa: E402
-from imaging.samples.catalog import DEMO_PIECES  # noqa: E402
-from imaging.samples.models import write_sample_library  # noqa: E402
-from imaging.samples.products import make_product_photo  # noqa: E402
-from imaging.size_text import parse_product_spec  # noqa: E402
-from imaging.template_library import list_templates  # noqa: E402
-from imaging.variations import plan_variations  # noqa: E402
+from imaging.inspect import inspect_photo
+from imaging.platforms import get_platform
+from imaging.samples.models import write_sample_library
+from imaging.samples.products import make_product_photo
+from imaging.size_text import parse_product_spec
+
+from app.cli_tables import format_table
+from imaging.cutout import cut_out
+from imaging.image_io import SourceImage, load_image, to_pil
+from imaging.jewelry import REGION_FOR_TYPE
+from imaging.render import RenderPipeline
+from imaging.samples.catalog import DEMO_PIECES
+from imaging.template_library import list_templates
+from imaging.variations import plan_variations
 
 
 def _as_jpeg_source(rgb: object, folder: Path, name: str) -> SourceImage:
@@ -62,7 +63,9 @@ def main() -> None:
         for index, (kind, metal, background) in enumerate(DEMO_PIECES):
             photo = make_product_photo(kind, metal, background, long_edge_px=2400, seed=index)
             source = _as_jpeg_source(photo.rgb, folder, f"{kind}.jpg")
-            spec = parse_product_spec(f"{photo.title}. {photo.description}", photo.spec.jewelry_type)
+            spec = parse_product_spec(
+                f"{photo.title}. {photo.description}", photo.spec.jewelry_type
+            )
             cutout = cut_out(source)
             region_templates = [
                 t for t in templates if t.annotation.region == REGION_FOR_TYPE[spec.jewelry_type]

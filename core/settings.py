@@ -24,7 +24,9 @@ class Settings:
     variations: int  # renders per product and preset
     openai_api_key: str | None
     openai_model: str
-    refine_model: str | None  # local folder or hub id of an SDXL-class inpainting model; None skips refinement
+    refine_model: (
+        str | None
+    )  # local folder or hub id of an SDXL-class inpainting model; None skips refinement
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

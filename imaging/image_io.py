@@ -85,12 +85,12 @@ def load_image(source: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS)
     quality = _estimate_jpeg_quality(image) if file_format in {"JPEG", "MPO"} else None
     orientation = int(image.getexif().get(0x0112, 1) or 1)
     icc_bytes = image.info.get("icc_profile")
-    image = ImageOps.exif_transpose(image) or image
+    upright = ImageOps.exif_transpose(image) or image
 
-    rgb, alpha, bit_depth = _decode_pixels(image, data, file_format, orientation)
+    rgb, alpha, bit_depth = _decode_pixels(upright, data, file_format, orientation)
     profile_name = None
     if icc_bytes:
-        rgb, profile_name = _convert_to_srgb(image, icc_bytes, rgb, bit_depth)
+        rgb, profile_name = _convert_to_srgb(upright, icc_bytes, rgb, bit_depth)
     return SourceImage(
         rgb=rgb,
         alpha=alpha,
@@ -177,7 +177,7 @@ def _decode_pixels(
     if image.mode == "F":
         grey = np.clip(np.asarray(image, dtype=np.float32), 0, 1)
         return np.repeat(grey[..., None], 3, axis=2), None, 32
-    rgb, alpha = from_pil(image if image.mode != "CMYK" else image)
+    rgb, alpha = from_pil(image)
     return rgb, _meaningful_alpha(alpha), 8
 
 
@@ -192,7 +192,15 @@ def _apply_orientation(
     rgb: FloatImage, alpha: FloatImage | None, orientation: int
 ) -> tuple[FloatImage, FloatImage | None]:
     """The EXIF orientation transform for arrays decoded outside PIL."""
-    ops = {2: "flip", 3: "rot180", 4: "flipud", 5: "transpose", 6: "rot270", 7: "transverse", 8: "rot90"}
+    ops = {
+        2: "flip",
+        3: "rot180",
+        4: "flipud",
+        5: "transpose",
+        6: "rot270",
+        7: "transverse",
+        8: "rot90",
+    }
 
     def apply(a: FloatImage) -> FloatImage:
         op = ops.get(orientation)

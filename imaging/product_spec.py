@@ -5,14 +5,19 @@ The parser that fills it from titles and descriptions lives in imaging/size_text
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from imaging.jewelry import JewelryType
 
 # Typical sizes used when the product's text says nothing; the report names each one assumed.
 TYPICAL_MM: dict[JewelryType, dict[str, float]] = {
     JewelryType.NECKLACE: {"chain_length_mm": 457.2, "chain_width_mm": 1.5},
-    JewelryType.PENDANT: {"chain_length_mm": 457.2, "chain_width_mm": 1.2, "pendant_height_mm": 15.0},
+    JewelryType.PENDANT: {
+        "chain_length_mm": 457.2,
+        "chain_width_mm": 1.2,
+        "pendant_height_mm": 15.0,
+    },
     JewelryType.EARRINGS: {"stud_diameter_mm": 6.0},
     JewelryType.RING: {"inner_diameter_mm": 17.3, "band_width_mm": 2.0, "band_thickness_mm": 1.6},
     JewelryType.BRACELET: {"inner_length_mm": 177.8, "chain_width_mm": 3.0},
@@ -29,7 +34,9 @@ class ProductSpec:
     chain_length_mm: float | None = None  # necklace/pendant chain, whole loop
     chain_width_mm: float | None = None
     pendant_height_mm: float | None = None  # top of bail to bottom of pendant
-    drop_length_mm: float | None = None  # earrings: lobe to bottom of a drop earring; None for studs
+    drop_length_mm: float | None = (
+        None  # earrings: lobe to bottom of a drop earring; None for studs
+    )
     stud_diameter_mm: float | None = None
     inner_diameter_mm: float | None = None  # ring (from its size) or bangle
     inner_length_mm: float | None = None  # chain bracelet, whole loop
@@ -52,12 +59,11 @@ class ProductSpec:
 
 def with_typical_sizes(spec: ProductSpec) -> ProductSpec:
     """Fill the fields this type needs from TYPICAL_MM where the text gave none, recording each in `assumed`."""
-    from dataclasses import replace
-
-    filled: dict[str, float] = {}
-    for name, value in TYPICAL_MM[spec.jewelry_type].items():
-        if getattr(spec, name) is None:
-            filled[name] = value
+    filled: dict[str, Any] = {
+        name: value
+        for name, value in TYPICAL_MM[spec.jewelry_type].items()
+        if getattr(spec, name) is None
+    }
     if not filled:
         return spec
     return replace(spec, **filled, assumed=tuple(spec.assumed) + tuple(filled))

@@ -46,7 +46,12 @@ class RenderedVariation:
             "checks": [asdict(check) for check in self.qa.checks],
             "placement_notes": list(self.placement.notes),
             "exports": {
-                name: {"width": e.width, "height": e.height, "bytes": len(e.data), "quality": e.quality}
+                name: {
+                    "width": e.width,
+                    "height": e.height,
+                    "bytes": len(e.data),
+                    "quality": e.quality,
+                }
                 for name, e in self.exports.items()
             },
         }

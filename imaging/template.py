@@ -42,7 +42,9 @@ class EarAnchor:
 
     lobes: tuple[Point, ...]
     down: Vector
-    facing_right: tuple[bool, ...]  # per lobe: True when that ear is on the image's right side of the face
+    facing_right: tuple[
+        bool, ...
+    ]  # per lobe: True when that ear is on the image's right side of the face
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,12 @@ class Annotation:
 
     region: BodyRegion
     px_per_mm: float
-    scale_source: str  # how px_per_mm was found: generated, hand_world_landmarks, iris, typical_width, seller
-    light_direction: Vector  # unit vector, the direction light travels across the image (shadows fall along it)
+    scale_source: (
+        str  # how px_per_mm was found: generated, hand_world_landmarks, iris, typical_width, seller
+    )
+    light_direction: (
+        Vector  # unit vector, the direction light travels across the image (shadows fall along it)
+    )
     skin_lab: tuple[float, float, float]  # median skin colour at the anchor, CIE Lab
     neck: NeckAnchor | None = None
     ears: EarAnchor | None = None
@@ -145,7 +151,9 @@ class Template:
         json_path.write_text(self.annotation.to_json())
         for suffix, mask in (("body", self.body_mask), ("hair", self.hair_mask)):
             if mask is not None:
-                save_png(folder / f"{self.name}.{suffix}.png", np.repeat(mask[..., None], 3, axis=2))
+                save_png(
+                    folder / f"{self.name}.{suffix}.png", np.repeat(mask[..., None], 3, axis=2)
+                )
         self.path = json_path
         return json_path
 
@@ -155,7 +163,11 @@ class Template:
         annotation = Annotation.from_dict(json.loads(json_path.read_text()))
         name = json_path.stem
         photo = next(
-            (p for ext in (".png", ".jpg", ".jpeg") if (p := json_path.with_name(name + ext)).is_file()),
+            (
+                p
+                for ext in (".png", ".jpg", ".jpeg")
+                if (p := json_path.with_name(name + ext)).is_file()
+            ),
             None,
         )
         if photo is None:

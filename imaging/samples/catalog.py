@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from imaging.image_io import to_pil
 from imaging.samples.products import Metal, SampleKind, make_product_photo
+
+from imaging.image_io import to_pil
 
 # One showcase per kind: the metal and background each is photographed in.
 DEMO_PIECES: tuple[tuple[SampleKind, Metal, str], ...] = (

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from imaging.image_io import SourceImage
 from imaging.platforms import get_platform
-from imaging.render import RenderPipeline
-from imaging.samples.catalog import DEMO_PIECES
 from imaging.samples.products import make_product_photo
 from imaging.size_text import parse_product_spec
+
+from imaging.image_io import SourceImage
+from imaging.render import RenderPipeline
+from imaging.samples.catalog import DEMO_PIECES
 from imaging.template_library import list_templates
 from imaging.variations import plan_variations
 
