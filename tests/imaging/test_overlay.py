@@ -1,0 +1,54 @@
+"""The QA overlay draws what QA measured: failing regions in red, scale, arrows and a legend."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+from synthetic_light_scene import make_placement, make_source, make_template
+
+from imaging.jewelry import JewelryType
+from imaging.light import LightParams, light_and_composite
+from imaging.overlay import draw_qa_overlay
+from imaging.product_spec import ProductSpec
+from imaging.qa import evaluate_render
+
+PENDANT = ProductSpec(JewelryType.PENDANT, pendant_height_mm=15.0)
+
+
+def _red(rgb: np.ndarray) -> np.ndarray:
+    return (rgb[..., 0] > 0.6) & (rgb[..., 1] < 0.35) & (rgb[..., 2] < 0.35)
+
+
+def test_overlay_marks_failures_and_leaves_a_good_render_untinted() -> None:
+    template = make_template(size=480)
+    placement = make_placement(template, center=(300.0, 300.0))
+    composite = light_and_composite(template, placement, LightParams())
+    report = evaluate_render(make_source(), composite, placement, template, PENDANT)
+    overlay = draw_qa_overlay(composite, placement, report, template)
+    assert overlay.shape == composite.rgb.shape and overlay.dtype == np.float32
+    piece = placement.alpha > 0.5
+    assert not _red(overlay)[piece].any()
+    assert (np.abs(overlay - composite.rgb).max(axis=2) > 0.2).sum() > 500  # lines, text, legend
+
+    hidden_alpha = placement.alpha.copy()
+    hidden_alpha[:300] = 0.0
+    hidden = dataclasses.replace(placement, alpha=hidden_alpha)
+    composite = light_and_composite(template, hidden, LightParams())
+    report = evaluate_render(make_source(), composite, hidden, template, PENDANT)
+    assert "occlusion" in {c.name for c in report.failed()}
+    overlay = draw_qa_overlay(composite, hidden, report, template)
+    hidden_part = (placement.alpha_unoccluded > 0.5) & (hidden_alpha < 0.5)
+    assert _red(overlay)[hidden_part].mean() > 0.8
+
+
+def test_light_qa_and_overlay_on_a_2048_px_template_are_fast() -> None:
+    template = make_template(size=2048, noise=0.0)
+    placement = make_placement(template, center=(1000.0, 900.0))
+    light_and_composite(template, placement, LightParams())  # warm-up: imports and caches
+    start = time.perf_counter()
+    composite = light_and_composite(template, placement, LightParams())
+    report = evaluate_render(make_source(), composite, placement, template, PENDANT)
+    draw_qa_overlay(composite, placement, report, template)
+    assert time.perf_counter() - start < 1.0  # the budget is 0.5 s; leave room for slow CI
