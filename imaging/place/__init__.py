@@ -17,7 +17,10 @@ class PoseJitter:
     """A variation's small departure from the template's anchor, within the template's tolerance."""
 
     rotation_deg: float = 0.0
-    shift_mm: tuple[float, float] = (0.0, 0.0)  # along (across the anchor, along the anchor's down/axis)
+    shift_mm: tuple[float, float] = (
+        0.0,
+        0.0,
+    )  # along (across the anchor, along the anchor's down/axis)
 
 
 @dataclass
@@ -28,7 +31,9 @@ class Placement:
     alpha: FloatImage  # what the viewer sees of the piece: after hair, finger or wrist occlusion
     alpha_unoccluded: FloatImage  # the whole piece before occlusion
     contact: FloatImage  # 0..1 where the piece rests on skin: drives the contact shadow
-    measure_mask: FloatImage  # alpha of the part whose physical extent QA measures (pendant, ring, dial...)
+    measure_mask: (
+        FloatImage  # alpha of the part whose physical extent QA measures (pendant, ring, dial...)
+    )
     measure_axis: Vector  # unit vector on the canvas along which that extent is measured
     expected_extent_mm: float  # what the spec says that extent is
     extent_name: str  # e.g. "pendant height", "ring outer width", "dial diameter"
