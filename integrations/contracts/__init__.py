@@ -1,0 +1,1 @@
+"""Contracts: the platforms' published schemas, and checks of what adorn sends against them."""

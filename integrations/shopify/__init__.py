@@ -1,0 +1,1 @@
+"""Shopify: the Admin GraphQL documents adorn sends and the pinned API version."""
