@@ -1,10 +1,42 @@
-"""Cutting the piece out of a product photo on a plain background."""
+"""Cutting the piece out of a product photo on a plain background.
+
+The background is modelled from the frame border as a smooth quadratic colour field (so vignettes
+and gradients are allowed), every pixel is scored by its Lab distance to that field with contact
+shadows forgiven, and the matte is then refined at full resolution inside a crop around the piece:
+mixed edge pixels are unmixed against the nearby solid piece colour, the matte is smoothed with a
+guided filter, specks are dropped, small enclosed specular highlights are filled, and edge colours
+are decontaminated so no background fringe survives compositing.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import FloatImage, SourceImage
+
+ANALYSIS_LONG_EDGE_PX = 768
+BORDER_FRACTION = 0.04
+# A border is busy when too little of it follows the smooth model, or what follows it is textured.
+MAX_BORDER_OUTLIER_FRACTION = 0.25
+MAX_BORDER_NOISE_DE = 2.5
+MAX_BORDER_EDGE_FRACTION = 0.08
+# A vignette changes lightness; a fitted field whose hue wanders this much spans several colours.
+MAX_BORDER_CHROMA_SPREAD = 8.0
+# A neutral darkening of the background up to this many L* units is taken as a contact shadow.
+SHADOW_MAX_DARKENING_L = 26.0
+# Colour distance (delta E-like units) above the noise floor where the rough matte ramps 0 -> 1.
+RAMP_START_DE = 4.0
+RAMP_WIDTH_DE = 10.0
+# Holes enclosed by the piece up to this fraction of its area may be highlights rather than openings.
+MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
+HIGHLIGHT_EXCESS_L = 1.0
+DECONTAMINATION_ALPHA_FLOOR = 0.25
+CROP_MARGIN_FRACTION = 0.02
 
 
 @dataclass(frozen=True)
@@ -25,6 +57,296 @@ class Cutout:
         return int(self.alpha.shape[0])
 
 
+@dataclass(frozen=True)
+class BackgroundModel:
+    """A smooth colour field fitted to the frame border, and how well the border follows it."""
+
+    coefficients: NDArray[
+        np.float64
+    ]  # 6 x 3: quadratic terms in normalised (u, v), per sRGB channel
+    median_rgb: tuple[float, float, float]
+    median_lab: tuple[float, float, float]
+    noise_de: float  # robust spread of the background-like border pixels around the model
+    outlier_fraction: float  # share of the border that does not follow the model
+    edge_fraction: float  # share of the background-like border crossed by strong edges
+    chroma_spread: float  # how far the fitted field's a*, b* wander around the border
+
+    @property
+    def is_plain(self) -> bool:
+        return (
+            self.outlier_fraction <= MAX_BORDER_OUTLIER_FRACTION
+            and self.noise_de <= MAX_BORDER_NOISE_DE
+            and self.edge_fraction <= MAX_BORDER_EDGE_FRACTION
+            and self.chroma_spread <= MAX_BORDER_CHROMA_SPREAD
+        )
+
+    def render(self, frame_size: tuple[int, int], box: tuple[int, int, int, int]) -> FloatImage:
+        """The modelled background over `box` = (x0, y0, x1, y1) of a frame of `frame_size` (w, h)."""
+        width, height = frame_size
+        x0, y0, x1, y1 = box
+        u = (np.arange(x0, x1, dtype=np.float32) + 0.5) / width
+        v = (np.arange(y0, y1, dtype=np.float32) + 0.5) / height
+        c = self.coefficients.astype(np.float32)
+        columns = c[0] + c[2] * v[:, None] + c[5] * v[:, None] ** 2  # (h, 3)
+        rows = c[1] * u[:, None] + c[3] * u[:, None] ** 2  # (w, 3)
+        field = columns[:, None, :] + rows[None, :, :] + c[4] * (v[:, None] * u[None, :])[..., None]
+        return np.clip(field, 0.0, 1.0)
+
+
+def estimate_background(rgb: FloatImage) -> BackgroundModel:
+    """Fit a smooth background colour field to the border of `rgb` (any size; it is reduced first)."""
+    small = _reduce(rgb, ANALYSIS_LONG_EDGE_PX)
+    height, width = small.shape[:2]
+    band = max(2, round(BORDER_FRACTION * min(height, width)))
+    border = np.zeros((height, width), dtype=bool)
+    border[:band] = border[-band:] = True
+    border[:, :band] = border[:, -band:] = True
+    ys, xs = np.nonzero(border)
+    ys, xs = ys[::2], xs[::2]
+    colours = small[ys, xs].astype(np.float64)
+    terms = _quadratic_terms((xs + 0.5) / width, (ys + 0.5) / height)
+
+    inliers = np.ones(len(colours), dtype=bool)
+    for _ in range(4):
+        coefficients, *_ = np.linalg.lstsq(terms[inliers], colours[inliers], rcond=None)
+        residual = np.linalg.norm(colours - terms @ coefficients, axis=1)
+        spread = 1.4826 * float(np.median(residual[inliers]))
+        inliers = residual <= max(3.0 * spread, 0.02)
+
+    lab = _lab(small[ys, xs][None])[0]
+    model_lab = _lab(np.clip(terms @ coefficients, 0, 1).astype(np.float32)[None])[0]
+    distance = np.linalg.norm(lab - model_lab, axis=1)
+    background_like = distance < 3.0 * RAMP_START_DE
+    noise = 1.4826 * float(np.median(distance[background_like])) if background_like.any() else 99.0
+
+    grey = cv2.GaussianBlur(_lab(small)[..., 0], (0, 0), 1.0)
+    gradient = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 8.0
+    edges = gradient[ys, xs] > 2.0  # L* units per pixel at analysis scale: a visible edge
+    median_rgb = np.median(colours[background_like] if background_like.any() else colours, axis=0)
+    median_lab = _lab(median_rgb.astype(np.float32)[None, None])[0, 0]
+    return BackgroundModel(
+        coefficients=coefficients,
+        median_rgb=(float(median_rgb[0]), float(median_rgb[1]), float(median_rgb[2])),
+        median_lab=(float(median_lab[0]), float(median_lab[1]), float(median_lab[2])),
+        noise_de=noise,
+        outlier_fraction=float(1.0 - background_like.mean()),
+        edge_fraction=float(edges[background_like].mean()) if background_like.any() else 1.0,
+        chroma_spread=float(np.ptp(model_lab[:, 1:], axis=0).max()),
+    )
+
+
 def cut_out(image: SourceImage) -> Cutout:
     """Cut the piece out of `image`; raises BusyBackgroundError when the background is not plain."""
-    raise NotImplementedError
+    if image.alpha is not None:
+        return _cut_out_with_alpha(image.rgb, image.alpha)
+    background = estimate_background(image.rgb)
+    if not background.is_plain:
+        raise BusyBackgroundError(
+            "the background is too busy to cut the piece out: reshoot it on a plain white or "
+            "light grey background"
+        )
+    box = _piece_box(image.rgb, background)
+    rgb = image.rgb[box[1] : box[3], box[0] : box[2]]
+    behind = background.render((image.width, image.height), box)
+    alpha = _matte(rgb, behind, background.noise_de, _pixel_scale(image.rgb))
+    if float(alpha.max()) < 0.5:
+        raise ImagingError(
+            "no piece was found in the photo: make sure it is in the frame and in focus"
+        )
+    colours = _decontaminate(rgb, alpha, behind)
+    return _crop(colours, alpha, box[:2], background.median_rgb)
+
+
+def _cut_out_with_alpha(rgb: FloatImage, alpha: FloatImage) -> Cutout:
+    """A file with real transparency: its alpha is the matte; the background is what it hides."""
+    hidden = alpha < 1.0 / 255.0
+    behind = np.median(rgb[hidden], axis=0) if hidden.any() else np.ones(3, dtype=np.float32)
+    cutout = _crop(rgb, alpha.astype(np.float32), (0, 0), (1.0, 1.0, 1.0))
+    return Cutout(
+        rgb=cutout.rgb,
+        alpha=cutout.alpha,
+        offset=cutout.offset,
+        background_rgb=(float(behind[0]), float(behind[1]), float(behind[2])),
+    )
+
+
+def _piece_box(rgb: FloatImage, background: BackgroundModel) -> tuple[int, int, int, int]:
+    """The piece's bounding box in full-resolution pixels, found on a reduced copy, with a margin."""
+    small = _reduce(rgb, ANALYSIS_LONG_EDGE_PX)
+    height, width = rgb.shape[:2]
+    behind = background.render(
+        (small.shape[1], small.shape[0]), (0, 0, small.shape[1], small.shape[0])
+    )
+    distance = _distance_to_background(small, behind)
+    found = _keep_large_components(distance > RAMP_START_DE + 3.0 * background.noise_de)
+    ys, xs = np.nonzero(found)
+    if len(xs) == 0:
+        raise ImagingError(
+            "no piece was found in the photo: make sure it is in the frame and in focus"
+        )
+    scale_x, scale_y = width / small.shape[1], height / small.shape[0]
+    pad = 3 + round(CROP_MARGIN_FRACTION * max(height, width))
+    return (
+        max(0, int(xs.min() * scale_x) - pad),
+        max(0, int(ys.min() * scale_y) - pad),
+        min(width, int((xs.max() + 1) * scale_x) + pad),
+        min(height, int((ys.max() + 1) * scale_y) + pad),
+    )
+
+
+def _matte(rgb: FloatImage, behind: FloatImage, noise_de: float, pixel_scale: float) -> FloatImage:
+    """Soft alpha of the piece over the modelled background `behind` (same size as `rgb`)."""
+    distance = _distance_to_background(rgb, behind)
+    start = RAMP_START_DE + 2.0 * noise_de
+    rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
+
+    # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
+    solid = cv2.erode((rough >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    piece_colour = _spread_colours(rgb, solid.astype(np.float32), radius=2.0 * pixel_scale)
+    contrast = piece_colour - behind
+    contrast_sq = np.sum(contrast * contrast, axis=2)
+    unmixed = np.sum((rgb - behind) * contrast, axis=2) / np.maximum(contrast_sq, 1e-6)
+    reach = 2 * round(2.0 * pixel_scale) + 3
+    near_solid = cv2.dilate(solid, np.ones((reach, reach), np.uint8)) > 0
+    usable = near_solid & (contrast_sq > 0.05**2) & (rough > 0.0) & (rough < 1.0)
+    alpha = np.where(usable, np.clip(unmixed, 0.0, 1.0), rough).astype(np.float32)
+
+    radius = max(1, round(pixel_scale))
+    alpha = np.clip(cv2.ximgproc.guidedFilter(rgb, alpha, radius, 1e-4), 0.0, 1.0).astype(
+        np.float32
+    )
+    alpha[distance <= start] = 0.0  # the filter must not lift plain background or shadows
+
+    alpha = _fill_highlight_holes(alpha, rgb, behind)
+    keep = _keep_large_components(alpha > 0.5)
+    keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    return np.where(keep, alpha, 0.0).astype(np.float32)
+
+
+def _distance_to_background(rgb: FloatImage, behind: FloatImage) -> NDArray[np.float32]:
+    """Lab distance to the background, forgiving a neutral darkening as a contact shadow."""
+    lab, lab_behind = _lab(rgb), _lab(behind)
+    lightness = lab[..., 0] - lab_behind[..., 0]
+    # A shadow keeps the background's hue: compare chroma with the background's, scaled by lightness.
+    ratio = np.clip(lab[..., 0] / np.maximum(lab_behind[..., 0], 1.0), 0.0, 1.0)
+    chroma = np.hypot(
+        lab[..., 1] - lab_behind[..., 1] * ratio, lab[..., 2] - lab_behind[..., 2] * ratio
+    )
+    darker = np.maximum(-lightness - SHADOW_MAX_DARKENING_L, 0.0)
+    # Deep neutral shadows count only beyond the allowance; nothing on the set is brighter than it.
+    return np.maximum(np.maximum(chroma * 1.5, darker), 2.0 * np.maximum(lightness, 0.0)).astype(
+        np.float32
+    )
+
+
+def _fill_highlight_holes(alpha: FloatImage, rgb: FloatImage, behind: FloatImage) -> FloatImage:
+    """Fill small enclosed holes brighter than the background: specular highlights, not openings."""
+    piece = (alpha > 0.5).astype(np.uint8)
+    area = int(piece.sum())
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - piece, connectivity=4)
+    height, width = alpha.shape
+    touches = (
+        (stats[:, cv2.CC_STAT_LEFT] == 0)
+        | (stats[:, cv2.CC_STAT_TOP] == 0)
+        | (stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] == width)
+        | (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] == height)
+    )
+    small = stats[:, cv2.CC_STAT_AREA] <= MAX_HIGHLIGHT_HOLE_FRACTION * area
+    candidates = np.nonzero(~touches & small)[0]
+    if count <= 1 or len(candidates) == 0:
+        return alpha
+    excess = _lab(rgb)[..., 0] - _lab(behind)[..., 0]
+    index = labels.ravel()
+    sums = np.bincount(index, weights=excess.ravel(), minlength=count)
+    mean_excess = sums / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    bright = np.zeros(count, dtype=bool)
+    bright[candidates] = mean_excess[candidates] > HIGHLIGHT_EXCESS_L
+    return np.where(bright[labels], 1.0, alpha).astype(np.float32)
+
+
+def _keep_large_components(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Drop specks: components far smaller than the largest one."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
+    if count <= 1:
+        return mask
+    areas = stats[:, cv2.CC_STAT_AREA].copy()
+    areas[0] = 0
+    keep = areas >= max(4, 0.002 * areas.sum(), 0.02 * areas.max())
+    keep[0] = False
+    return keep[labels]
+
+
+def _decontaminate(rgb: FloatImage, alpha: FloatImage, behind: FloatImage) -> FloatImage:
+    """The piece's own colours: unmix the background where alpha allows, else borrow nearby colours."""
+    a = alpha[..., None]
+    unmixed = np.clip((rgb - (1.0 - a) * behind) / np.maximum(a, 1e-3), 0.0, 1.0)
+    solid = (alpha >= 0.9).astype(np.float32)
+    nearby = _spread_colours(rgb, solid, radius=2.0)
+    floor = DECONTAMINATION_ALPHA_FLOOR
+    trust = np.clip((alpha - floor) / floor, 0.0, 1.0)[..., None]
+    colours = trust * unmixed + (1.0 - trust) * nearby
+    return np.where(a > 0.0, colours, rgb).astype(np.float32)
+
+
+def _spread_colours(rgb: FloatImage, weight: FloatImage, radius: float) -> FloatImage:
+    """Weighted local mean colour (normalised box filter); far from any weight, a wider one."""
+    weighted = rgb * weight[..., None]
+    fallback = (weighted.sum(axis=(0, 1)) / max(float(weight.sum()), 1e-6)).astype(np.float32)
+    result = np.broadcast_to(fallback, rgb.shape)
+    for scale in (8, 1):  # the narrow window last, so it wins wherever it has support
+        size = 2 * max(1, round(radius * scale)) + 1
+        total = cv2.blur(weight, (size, size))[..., None]
+        colour = cv2.blur(weighted, (size, size))
+        result = np.where(total > 1e-3, colour / np.maximum(total, 1e-3), result)
+    return result.astype(np.float32)
+
+
+def _crop(
+    rgb: FloatImage,
+    alpha: FloatImage,
+    origin: tuple[int, int],
+    background_rgb: tuple[float, float, float],
+) -> Cutout:
+    """Crop to the piece's bounding box plus a small margin; `origin` is where `rgb` sits in the photo."""
+    ys, xs = np.nonzero(alpha > 1.0 / 255.0)
+    if len(xs) == 0:
+        raise ImagingError(
+            "no piece was found in the photo: make sure it is in the frame and in focus"
+        )
+    height, width = alpha.shape
+    pad = 2 + round(CROP_MARGIN_FRACTION * 0.5 * (xs.max() - xs.min() + ys.max() - ys.min()))
+    x0, y0 = max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad)
+    x1, y1 = min(width, int(xs.max()) + 1 + pad), min(height, int(ys.max()) + 1 + pad)
+    return Cutout(
+        rgb=np.ascontiguousarray(rgb[y0:y1, x0:x1]),
+        alpha=np.ascontiguousarray(alpha[y0:y1, x0:x1]),
+        offset=(origin[0] + x0, origin[1] + y0),
+        background_rgb=background_rgb,
+    )
+
+
+def _reduce(rgb: FloatImage, long_edge: int) -> FloatImage:
+    height, width = rgb.shape[:2]
+    scale = long_edge / max(height, width)
+    if scale >= 1.0:
+        return rgb
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _pixel_scale(rgb: FloatImage) -> float:
+    """How many pixels of this photo make one pixel of a 2048 px photo (filter sizes scale with it)."""
+    return max(1.0, max(rgb.shape[:2]) / 2048.0)
+
+
+def _quadratic_terms(u: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=1)
+
+
+def _lab(rgb: FloatImage) -> NDArray[np.float32]:
+    """CIE Lab (L* 0..100) of sRGB-encoded float pixels."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb, dtype=np.float32), cv2.COLOR_RGB2Lab).astype(
+        np.float32
+    )

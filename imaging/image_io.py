@@ -70,9 +70,9 @@ def load_image(source: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageInputError(f"image is too large to decode safely: {exc}") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
+    except (OSError, SyntaxError, ValueError):
         raise ImageInputError("not an image: the file is not in a format adorn can read") from None
     _check_header(image, max_pixels)
     try:
@@ -160,7 +160,7 @@ def _decode_pixels(
     image: Image.Image, data: bytes, file_format: str, orientation: int
 ) -> tuple[FloatImage, FloatImage | None, int]:
     """Pixels as float RGB and optional alpha; 16-bit files keep their precision."""
-    if file_format in {"PNG", "TIFF"} and _is_16_bit_colour(image, data):
+    if _is_16_bit_colour(image, data, file_format):
         decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
         if decoded is not None and decoded.dtype == np.uint16 and decoded.ndim == 3:
             pixels = decoded.astype(np.float32) / 65535.0
@@ -170,10 +170,10 @@ def _decode_pixels(
             return rgb, _meaningful_alpha(alpha), 16
     if image.mode in {"I;16", "I;16B", "I;16L", "I"}:
         grey = np.asarray(image, dtype=np.float32)
-        grey = grey / (65535.0 if grey.max() > 255 else 255.0)
+        # A 16-bit file's range is 0..65535 however dark its pixels; only plain "I" has no declared range.
+        sixteen_bit = image.mode != "I" or grey.max() > 255
+        grey = grey / (65535.0 if sixteen_bit else 255.0)
         return np.repeat(np.clip(grey, 0, 1)[..., None], 3, axis=2), None, 16
-    if image.mode == "CMYK" and not image.info.get("icc_profile"):
-        image = image.convert("RGB")
     if image.mode == "F":
         grey = np.clip(np.asarray(image, dtype=np.float32), 0, 1)
         return np.repeat(grey[..., None], 3, axis=2), None, 32
@@ -181,11 +181,12 @@ def _decode_pixels(
     return rgb, _meaningful_alpha(alpha), 8
 
 
-def _is_16_bit_colour(image: Image.Image, data: bytes) -> bool:
-    if image.format == "PNG" and len(data) > 26:
+def _is_16_bit_colour(image: Image.Image, data: bytes, file_format: str) -> bool:
+    # `file_format` comes from the opened file: `image` may be a transposed copy without a format.
+    if file_format == "PNG" and len(data) > 26:
         bit_depth, colour_type = data[24], data[25]
         return bit_depth == 16 and colour_type in (2, 6)
-    return image.format == "TIFF" and image.mode in {"RGB;16", "RGBA;16"}
+    return file_format == "TIFF" and image.mode in {"RGB;16", "RGBA;16"}
 
 
 def _apply_orientation(
@@ -256,15 +257,18 @@ def _convert_to_srgb(
 
 
 def _estimate_jpeg_quality(image: Image.Image) -> int | None:
-    """Estimate libjpeg quality (1-100) from the luminance quantization table."""
+    """Estimate libjpeg quality (1-100): the quality whose luminance table is closest to the file's."""
     tables = getattr(image, "quantization", None)
     if not tables or 0 not in tables:
         return None
     luma = np.array(tables[0], dtype=np.float64)
     if luma.size != 64:
         return None
-    scale = float(np.mean((luma * 100.0 - 50.0) / _STD_LUMA_QTABLE))
-    if scale <= 0:
-        return 100
-    quality = (200.0 - scale) / 2.0 if scale <= 100 else 5000.0 / scale
-    return int(np.clip(round(quality), 1, 100))
+    errors = [float(np.abs(_libjpeg_luma_table(q) - luma).sum()) for q in range(1, 101)]
+    return int(np.argmin(errors)) + 1
+
+
+def _libjpeg_luma_table(quality: int) -> NDArray[np.float64]:
+    """The luminance table libjpeg writes for `quality` (jcparam.c's scaling, clamped to 1..255)."""
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return np.clip((_STD_LUMA_QTABLE * scale + 50) // 100, 1, 255)

@@ -47,7 +47,7 @@ RISE_PER_SIGMA = 1.349  # 25-75% rise of a Gaussian-blurred edge, per px of sigm
 _MAX_COLOUR_SAMPLES = 20_000
 _MAX_EDGE_SAMPLES = 1_500
 _MIN_EDGE_CONTRAST = 0.05  # sRGB distance across an edge below which its profile is noise
-_MIN_SHADOW_OFFSET_PX = 0.5
+_MIN_SHADOW_ASYMMETRY = 0.02  # mean outward-normal vote below this: no shadow direction
 _EDGE_STEP_PX = 0.25
 
 
@@ -224,8 +224,8 @@ def measure_extent(placement: Placement) -> Extent:
 
 
 def shadow_offset(composite: Composite, placement: Placement, template: Template) -> Vector | None:
-    """How far the centroid of the measured darkening lies from the piece's centroid, in px;
-    None when the render shows no shadow."""
+    """The direction the measured shadow falls from the piece (its length is its one-sidedness,
+    0..1); None when the render shows no directional shadow."""
     return _shadow_offset(_Views.of(composite, placement, template))
 
 
@@ -326,15 +326,18 @@ def _shadow_direction(views: _Views, light: Vector) -> Check:
 
 
 def _shadow_offset(views: _Views) -> Vector | None:
+    # Each pixel outside the piece votes with its outward normal, weighted by how much it is darkened:
+    # a shadow cast along the light darkens the far side more, so the votes add up along the light.
+    # Unlike centroids, this is not pulled towards long thin parts (a chain) or heavy ones (a pendant).
     weights = np.where(views.scene_outside(), np.clip(views.darkening(), 0.0, 1.0), 0.0)
     total = float(weights.sum())
     if total < 1.0:  # less than one pixel's worth of full darkening
         return None
-    ys, xs = np.mgrid[0 : weights.shape[0], 0 : weights.shape[1]]
-    piece_total = float(views.whole.sum())
-    dx = float((weights * xs).sum()) / total - float((views.whole * xs).sum()) / piece_total
-    dy = float((weights * ys).sum()) / total - float((views.whole * ys).sum()) / piece_total
-    if math.hypot(dx, dy) < _MIN_SHADOW_OFFSET_PX:
+    grad_y, grad_x = np.gradient(views.distance_outside)
+    norm = np.maximum(np.hypot(grad_x, grad_y), 1e-6)
+    dx = float((weights * grad_x / norm).sum()) / total
+    dy = float((weights * grad_y / norm).sum()) / total
+    if math.hypot(dx, dy) < _MIN_SHADOW_ASYMMETRY:
         return None
     return (dx, dy)
 

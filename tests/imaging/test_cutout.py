@@ -1,0 +1,122 @@
+"""cut_out on synthetic product photos with known truth: matte accuracy, no fringe, no shadow."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from imaging.cutout import Cutout, cut_out, estimate_background
+from imaging.errors import BusyBackgroundError
+from imaging.image_io import FloatImage, SourceImage
+from imaging.samples.products import Metal, SampleKind, make_product_photo
+
+SKIN = np.array([0.36, 0.24, 0.18], dtype=np.float32)
+LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+def _source(rgb: FloatImage, alpha: FloatImage | None = None) -> SourceImage:
+    return SourceImage(
+        rgb=rgb.astype(np.float32),
+        alpha=alpha,
+        format="PNG",
+        mode="RGB" if alpha is None else "RGBA",
+        bit_depth=8,
+        jpeg_quality=None,
+        icc_profile_name=None,
+        exif_orientation=1,
+    )
+
+
+def _in_frame(cutout: Cutout, shape: tuple[int, ...]) -> tuple[FloatImage, FloatImage]:
+    alpha = np.zeros(shape, dtype=np.float32)
+    rgb = np.zeros((*shape, 3), dtype=np.float32)
+    x, y = cutout.offset
+    alpha[y : y + cutout.height, x : x + cutout.width] = cutout.alpha
+    rgb[y : y + cutout.height, x : x + cutout.width] = cutout.rgb
+    return rgb, alpha
+
+
+def _iou(alpha: FloatImage, truth: FloatImage) -> float:
+    a, b = alpha > 0.5, truth > 0.5
+    return float((a & b).sum() / (a | b).sum())
+
+
+def _halo(
+    rgb: FloatImage, alpha: FloatImage, true_rgb: FloatImage, true_alpha: FloatImage
+) -> float:
+    """Mean luminance excess on dark skin in the 2 px band just outside the true edge."""
+    inside = true_alpha > 0.5
+    band = (cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0) & ~inside
+    ours = alpha[..., None] * rgb + (1 - alpha[..., None]) * SKIN
+    truth = true_alpha[..., None] * true_rgb + (1 - true_alpha[..., None]) * SKIN
+    return float(((ours - truth) @ LUMA)[band].mean())
+
+
+def _disc_photo(background: float = 0.96) -> tuple[FloatImage, FloatImage]:
+    """A gold disc with a contact shadow on a vignetted plain background, with its true alpha."""
+    size, scale = 400, 4
+    big = np.zeros((size * scale, size * scale), np.uint8)
+    cv2.circle(big, (size * scale // 2, size * scale // 2), size * scale // 4, 255, -1)
+    alpha = cv2.resize(big.astype(np.float32) / 255, (size, size), interpolation=cv2.INTER_AREA)
+    ys, xs = np.mgrid[0:size, 0:size] / size
+    backdrop = background * (1 - 0.05 * ((xs - 0.5) ** 2 + (ys - 0.5) ** 2))
+    shadow = cv2.GaussianBlur(np.roll(alpha, 6, axis=0), (0, 0), 5)
+    backdrop = backdrop * (1 - 0.25 * shadow)
+    gold = np.array([0.85, 0.68, 0.35])
+    rgb = alpha[..., None] * gold + (1 - alpha[..., None]) * backdrop[..., None]
+    noise = np.random.default_rng(0).normal(0, 0.004, rgb.shape)
+    return np.clip(rgb + noise, 0, 1).astype(np.float32), alpha.astype(np.float32)
+
+
+def test_plain_disc_is_cut_out_with_an_accurate_matte_and_no_shadow() -> None:
+    rgb, truth = _disc_photo()
+    cutout = cut_out(_source(rgb))
+    _, alpha = _in_frame(cutout, truth.shape)
+    assert _iou(alpha, truth) > 0.98
+    near_piece = cv2.dilate((truth > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    shadow_only = (np.roll(truth, 6, axis=0) > 0.5) & ~near_piece
+    assert float(alpha[shadow_only].max()) < 0.1  # the contact shadow stays background
+    assert min(cutout.background_rgb) > 0.9
+    assert cutout.offset[0] > 0 and cutout.width < 260  # cropped close to the piece
+
+
+def test_real_alpha_channel_is_used_as_is() -> None:
+    rgb, truth = _disc_photo()
+    cutout = cut_out(_source(rgb, truth))
+    _, alpha = _in_frame(cutout, truth.shape)
+    np.testing.assert_array_equal(alpha, truth)
+
+
+def test_busy_background_is_refused_with_a_reshoot_sentence() -> None:
+    rng = np.random.default_rng(3)
+    stripes = (np.indices((300, 300)).sum(axis=0) // 12 % 2).astype(np.float32)
+    busy = np.dstack([0.3 + 0.5 * stripes, 0.6 - 0.3 * stripes, 0.4 + 0.1 * stripes])
+    busy = busy + rng.normal(0, 0.02, busy.shape)
+    with pytest.raises(BusyBackgroundError, match="plain white or light grey"):
+        cut_out(_source(np.clip(busy, 0, 1).astype(np.float32)))
+    assert not estimate_background(np.clip(busy, 0, 1).astype(np.float32)).is_plain
+
+
+def test_two_colour_background_is_busy() -> None:
+    rgb, _ = _disc_photo()
+    rgb[:, :150] = (0.55, 0.75, 0.95)  # half the set is a blue cloth
+    assert not estimate_background(rgb).is_plain
+
+
+@pytest.mark.parametrize(
+    ("kind", "metal", "background"),
+    [
+        (SampleKind.RING, Metal.YELLOW_GOLD, "white"),
+        (SampleKind.STUD_EARRINGS, Metal.YELLOW_GOLD, "light_grey"),
+        (SampleKind.WATCH, Metal.ROSE_GOLD, "white"),
+    ],
+)
+def test_generated_photos_meet_the_matte_and_halo_targets(
+    kind: SampleKind, metal: Metal, background: str
+) -> None:
+    photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
+    cutout = cut_out(_source(photo.rgb))
+    rgb, alpha = _in_frame(cutout, photo.true_alpha.shape)
+    assert _iou(alpha, photo.true_alpha) >= 0.97
+    assert _halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
