@@ -62,8 +62,13 @@ def with_typical_sizes(spec: ProductSpec) -> ProductSpec:
     filled: dict[str, Any] = {
         name: value
         for name, value in TYPICAL_MM[spec.jewelry_type].items()
-        if getattr(spec, name) is None
+        if getattr(spec, name) is None and not _stated_otherwise(spec, name)
     }
     if not filled:
         return spec
     return replace(spec, **filled, assumed=tuple(spec.assumed) + tuple(filled))
+
+
+def _stated_otherwise(spec: ProductSpec, name: str) -> bool:
+    """A drop earring's length makes a stud diameter meaningless: do not assume one."""
+    return name == "stud_diameter_mm" and spec.drop_length_mm is not None

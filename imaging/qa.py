@@ -317,19 +317,35 @@ def _shadow_direction(views: _Views, light: Vector) -> Check:
     offset = _shadow_offset(views)
     if offset is None:
         return _check("shadow_direction", 180.0, "the render shows no shadow with a direction")
-    angle = angle_between_deg(offset, light)
+    # Compare with the shadow this light would cast where a shadow can fall (on the body): on a
+    # narrow finger a shadow cast diagonally can only show along the finger, and that is right.
+    angle = angle_between_deg(offset, _expected_shadow_offset(views, light) or light)
     return _check(
         "shadow_direction",
         angle,
-        f"the shadow falls {angle:.0f} degrees away from the photo's light direction",
+        f"the shadow falls {angle:.0f} degrees away from where the photo's light would cast it",
     )
 
 
 def _shadow_offset(views: _Views) -> Vector | None:
+    """Direction of the measured shadow; see _outward_votes."""
+    return _outward_votes(views, np.clip(views.darkening(), 0.0, 1.0))
+
+
+def _expected_shadow_offset(views: _Views, light: Vector) -> Vector | None:
+    """Direction of a shadow cast 1 mm along `light` onto the body, measured like the real one."""
+    distance = views.px_per_mm
+    matrix = np.array([[1.0, 0.0, light[0] * distance], [0.0, 1.0, light[1] * distance]])
+    height, width = views.whole.shape
+    cast = cv2.warpAffine(views.whole, matrix, (width, height), flags=cv2.INTER_LINEAR)
+    return _outward_votes(views, cast * views.body)
+
+
+def _outward_votes(views: _Views, darkening: FloatImage) -> Vector | None:
     # Each pixel outside the piece votes with its outward normal, weighted by how much it is darkened:
     # a shadow cast along the light darkens the far side more, so the votes add up along the light.
     # Unlike centroids, this is not pulled towards long thin parts (a chain) or heavy ones (a pendant).
-    weights = np.where(views.scene_outside(), np.clip(views.darkening(), 0.0, 1.0), 0.0)
+    weights = np.where(views.scene_outside(), darkening, 0.0)
     total = float(weights.sum())
     if total < 1.0:  # less than one pixel's worth of full darkening
         return None
