@@ -337,7 +337,7 @@ def _expected_shadow_offset(views: _Views, light: Vector) -> Vector | None:
     distance = views.px_per_mm
     matrix = np.array([[1.0, 0.0, light[0] * distance], [0.0, 1.0, light[1] * distance]])
     height, width = views.whole.shape
-    cast = cv2.warpAffine(views.whole, matrix, (width, height), flags=cv2.INTER_LINEAR)
+    cast = cv2.warpAffine(views.alpha, matrix, (width, height), flags=cv2.INTER_LINEAR)
     return _outward_votes(views, cast * views.body)
 
 
