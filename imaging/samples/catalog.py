@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from imaging.samples.products import Metal, SampleKind, make_product_photo
-
 from imaging.image_io import to_pil
+from imaging.samples.products import Metal, SampleKind, make_product_photo
 
 # One showcase per kind: the metal and background each is photographed in.
 DEMO_PIECES: tuple[tuple[SampleKind, Metal, str], ...] = (

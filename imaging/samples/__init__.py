@@ -1,0 +1,1 @@
+"""adorn's own sample data: generated product photos and model templates with exact ground truth."""
