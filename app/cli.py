@@ -8,9 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from imaging.inspect import inspect_photo
-from imaging.platforms import PLATFORMS, get_platform
-from imaging.size_text import parse_product_spec
 from tqdm import tqdm
 
 from app.cli_tables import format_table
@@ -18,9 +15,12 @@ from core.settings import Settings
 from imaging.cutout import cut_out
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import load_image
+from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, BodyRegion, JewelryType
 from imaging.output_folder import write_render_outputs
+from imaging.platforms import PLATFORMS, get_platform
 from imaging.render import RenderPipeline, RenderResult
+from imaging.size_text import parse_product_spec
 from imaging.template_library import ensure_library, find_template, list_templates
 
 

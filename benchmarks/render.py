@@ -26,18 +26,17 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from imaging.inspect import inspect_photo
-from imaging.platforms import get_platform
-from imaging.samples.models import write_sample_library
-from imaging.samples.products import make_product_photo
-from imaging.size_text import parse_product_spec
-
 from app.cli_tables import format_table
 from imaging.cutout import cut_out
 from imaging.image_io import SourceImage, load_image, to_pil
+from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE
+from imaging.platforms import get_platform
 from imaging.render import RenderPipeline
 from imaging.samples.catalog import DEMO_PIECES
+from imaging.samples.models import write_sample_library
+from imaging.samples.products import make_product_photo
+from imaging.size_text import parse_product_spec
 from imaging.template_library import list_templates
 from imaging.variations import plan_variations
 

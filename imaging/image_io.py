@@ -119,8 +119,8 @@ def from_pil(image: Image.Image) -> tuple[FloatImage, FloatImage | None]:
 
 
 def save_png(path: str | Path, rgb: FloatImage, alpha: FloatImage | None = None) -> None:
-    """Write working-form arrays as an 8-bit PNG."""
-    to_pil(rgb, alpha).save(path, format="PNG")
+    """Write working-form arrays as an 8-bit PNG (fast compression: these are working files)."""
+    to_pil(rgb, alpha).save(path, format="PNG", compress_level=1)
 
 
 def _read_bytes(source: str | Path | bytes) -> bytes:

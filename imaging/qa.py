@@ -47,6 +47,8 @@ RISE_PER_SIGMA = 1.349  # 25-75% rise of a Gaussian-blurred edge, per px of sigm
 _MAX_COLOUR_SAMPLES = 20_000
 _MAX_EDGE_SAMPLES = 1_500
 _MIN_EDGE_CONTRAST = 0.05  # sRGB distance across an edge below which its profile is noise
+_COLOUR_SMOOTHING_PX = 1.0
+_MIN_COLOUR_SAMPLES = 50
 _MIN_SHADOW_ASYMMETRY = 0.02  # mean outward-normal vote below this: no shadow direction
 _EDGE_STEP_PX = 0.25
 
@@ -173,7 +175,7 @@ def evaluate_render(
     checks = (
         _contact_shadow(views),
         _shadow_direction(views, template.annotation.light_direction),
-        _metal_colour(views, placement),
+        _metal_colour(views, placement, composite),
         _edge_sharpness(views, source, composite),
         _scale_error(extent_mm, placement),
         _pixels_across(extent.length_px, placement.extent_name),
@@ -358,19 +360,33 @@ def _outward_votes(views: _Views, darkening: FloatImage) -> Vector | None:
     return (dx, dy)
 
 
-def _metal_colour(views: _Views, placement: Placement) -> Check:
+def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> Check:
     rows, cols = views.box.slices
     solid = views.alpha > SOLID_ALPHA
     if not np.any(solid):
         return _check("metal_colour_de2000", math.nan, "no part of the piece is fully visible")
+    # Colour, not texture: the light adds grain and a matching blur on purpose, so both sides are
+    # smoothed alike before they are compared; otherwise every sharp highlight would count as a shift.
+    sigma = math.hypot(composite.blur_sigma_px, _COLOUR_SMOOTHING_PX)
+    reach = 2 * math.ceil(2.0 * sigma) + 1  # keep pixels whose smoothing stays inside the piece
+    inner = cv2.erode(solid.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
+    solid = inner if np.count_nonzero(inner) >= _MIN_COLOUR_SAMPLES else solid
+    source_rgb = _smooth(placement.rgb[rows, cols], sigma)
+    render_rgb = _smooth(views.render, sigma)
     stride = max(1, int(np.count_nonzero(solid)) // _MAX_COLOUR_SAMPLES)
-    source = placement.rgb[rows, cols][solid][::stride]
-    rendered = views.render[solid][::stride]
+    source = source_rgb[solid][::stride]
+    rendered = render_rgb[solid][::stride]
     difference = float(np.median(deltaE_ciede2000(rgb2lab(source), rgb2lab(rendered))))
     return _check(
         "metal_colour_de2000",
         difference,
         f"the metal's colour differs from the source by a median CIEDE2000 of {difference:.2f}",
+    )
+
+
+def _smooth(rgb: FloatImage, sigma: float) -> FloatImage:
+    return np.asarray(
+        cv2.GaussianBlur(rgb, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE), dtype=np.float32
     )
 
 

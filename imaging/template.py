@@ -143,10 +143,10 @@ class Template:
 
     def save(self, folder: Path) -> Path:
         """Write photo, JSON and masks into `folder`; returns the JSON path."""
-        from imaging.image_io import save_png, to_pil
+        from imaging.image_io import save_png
 
         folder.mkdir(parents=True, exist_ok=True)
-        to_pil(self.rgb).save(folder / f"{self.name}.png", format="PNG")
+        save_png(folder / f"{self.name}.png", self.rgb)
         json_path = folder / f"{self.name}.json"
         json_path.write_text(self.annotation.to_json())
         for suffix, mask in (("body", self.body_mask), ("hair", self.hair_mask)):

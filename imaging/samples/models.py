@@ -51,7 +51,7 @@ MONK_SKIN_TONES: dict[int, tuple[float, float, float]] = {
 # Width of the default frame in millimetres per region (a 2048 px frame gives the usual scale).
 FRAME_WIDTH_MM: dict[BodyRegion, float] = {
     BodyRegion.NECK: 256.0,
-    BodyRegion.EAR: 102.0,
+    BodyRegion.EAR: 140.0,
     BodyRegion.HAND: 170.0,
     BodyRegion.WRIST: 170.0,
 }
@@ -448,7 +448,7 @@ def _hair_streaks(scene: _Scene) -> Array:
 def _draw_ear(scene: _Scene, albedo: Array) -> _Drawn:
     """Side view of the head facing left: cheek and neck, hair above and behind, the ear in front."""
     rng = scene.rng
-    cx, cy = 8.0 + float(rng.uniform(-2, 2)), -5.0 + float(rng.uniform(-2, 2))
+    cx, cy = 8.0 + float(rng.uniform(-2, 2)), -22.0 + float(rng.uniform(-2, 2))
     head = scene.mask([(-80, -80), (80, -80), (80, 30), (44, 40), (30, 80), (-80, 80)])
     scene.paint_surface(head, 90.0, albedo, scene.texture)
     below_jaw = scene.mask([(-80, 36), (-34, 38), (-14, 42), (-4, 80), (-80, 80)])
@@ -504,8 +504,9 @@ def _draw_ear(scene: _Scene, albedo: Array) -> _Drawn:
         x0 = cx + float(rng.uniform(-12, 16))
         end = float(rng.uniform(cy - 26, cy - 8))
         drift = rng.uniform(-1.5, 3.5, 3)
-        path = [(x0, -44.0)] + [
-            (x0 + float(drift[k]), -44.0 + (end + 44.0) * (k + 1) / 3) for k in range(3)
+        top = cy - 39.0
+        path = [(x0, top)] + [
+            (x0 + float(drift[k]), top + (end - top) * (k + 1) / 3) for k in range(3)
         ]
         strands = np.maximum(strands, scene.stroke(path, float(rng.uniform(0.25, 0.6))))
     lobe_px = scene.px(lobe)
