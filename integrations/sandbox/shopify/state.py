@@ -97,8 +97,9 @@ class ShopifySandboxState:
     tokens: dict[str, SandboxToken] = field(default_factory=dict)  # access token -> token
     refresh_tokens: dict[str, SandboxToken] = field(default_factory=dict)  # refresh -> token
     used_refresh_tokens: set[str] = field(default_factory=set)
-    auth_codes: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # code -> shop, scopes
-    staged_uploads: dict[str, bytes | None] = field(default_factory=dict)  # upload key -> bytes once posted
+    # code -> (shop, scopes); upload key -> bytes once posted
+    auth_codes: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    staged_uploads: dict[str, bytes | None] = field(default_factory=dict)
     # Failure injection for tests: the next N Admin API calls answer 503; tokens expire early.
     fail_next_requests: int = 0
     access_token_ttl_s: float = 3600.0
