@@ -59,6 +59,20 @@ class SourceImage:
     def height(self) -> int:
         return int(self.rgb.shape[0])
 
+    @classmethod
+    def from_array(cls, rgb: FloatImage, alpha: FloatImage | None = None) -> SourceImage:
+        """An in-memory image in working form, described as a lossless 8-bit untagged PNG."""
+        return cls(
+            rgb=np.clip(rgb, 0.0, 1.0).astype(np.float32),
+            alpha=alpha,
+            format="PNG",
+            mode="RGBA" if alpha is not None else "RGB",
+            bit_depth=8,
+            jpeg_quality=None,
+            icc_profile_name=None,
+            exif_orientation=1,
+        )
+
 
 def load_image(source: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> SourceImage:
     """Decode an untrusted image file or bytes into sRGB working form.

@@ -17,17 +17,7 @@ from imaging.samples.products import Metal, SampleKind, make_product_photo
 
 
 def _source(rgb: np.ndarray, **fields: object) -> SourceImage:
-    image = SourceImage(
-        rgb=np.clip(rgb, 0, 1).astype(np.float32),
-        alpha=None,
-        format="PNG",
-        mode="RGB",
-        bit_depth=8,
-        jpeg_quality=None,
-        icc_profile_name=None,
-        exif_orientation=1,
-    )
-    return replace(image, **fields)  # type: ignore[arg-type]
+    return replace(SourceImage.from_array(rgb), **fields)  # type: ignore[arg-type]
 
 
 @cache

@@ -17,19 +17,6 @@ from imaging.template_library import list_templates
 from imaging.variations import plan_variations
 
 
-def _source(rgb: np.ndarray) -> SourceImage:
-    return SourceImage(
-        rgb=rgb.astype(np.float32),
-        alpha=None,
-        format="PNG",
-        mode="RGB",
-        bit_depth=8,
-        jpeg_quality=None,
-        icc_profile_name=None,
-        exif_orientation=1,
-    )
-
-
 @pytest.mark.parametrize("piece", DEMO_PIECES, ids=lambda p: f"{p[0].value}-{p[1].value}")
 def test_every_type_renders_at_true_scale_with_faithful_metal(
     piece: tuple, template_library: Path
@@ -39,7 +26,7 @@ def test_every_type_renders_at_true_scale_with_faithful_metal(
     spec = parse_product_spec(f"{photo.title}. {photo.description}", photo.spec.jewelry_type)
     pipeline = RenderPipeline(list_templates(template_library), [get_platform("shopify")])
 
-    result = pipeline(_source(photo.rgb), spec, variations=2, seed=11)
+    result = pipeline(SourceImage.from_array(photo.rgb), spec, variations=2, seed=11)
 
     assert len(result.variations) == 2
     for rendered in result.variations:
@@ -56,9 +43,9 @@ def test_same_seed_gives_the_same_image(template_library: Path) -> None:
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=1)
     spec = parse_product_spec(photo.description, photo.spec.jewelry_type)
     pipeline = RenderPipeline(list_templates(template_library), [])
-    first = pipeline(_source(photo.rgb), spec, variations=2, seed=5)
-    again = pipeline(_source(photo.rgb), spec, variations=2, seed=5)
-    other = pipeline(_source(photo.rgb), spec, variations=2, seed=6)
+    first = pipeline(SourceImage.from_array(photo.rgb), spec, variations=2, seed=5)
+    again = pipeline(SourceImage.from_array(photo.rgb), spec, variations=2, seed=5)
+    other = pipeline(SourceImage.from_array(photo.rgb), spec, variations=2, seed=6)
     for a, b in zip(first.variations, again.variations, strict=True):
         assert np.array_equal(a.composite.rgb, b.composite.rgb)
     assert not np.array_equal(first.variations[0].composite.rgb, other.variations[0].composite.rgb)
@@ -82,4 +69,4 @@ def test_no_template_for_the_region_is_a_clear_error(template_library: Path) -> 
     neck_only = [t for t in list_templates(template_library) if t.annotation.region == "neck"]
     spec = parse_product_spec("", photo.spec.jewelry_type)
     with pytest.raises(ValueError, match="no hand template"):
-        RenderPipeline(neck_only, [])(_source(photo.rgb), spec)
+        RenderPipeline(neck_only, [])(SourceImage.from_array(photo.rgb), spec)
