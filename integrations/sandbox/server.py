@@ -25,6 +25,9 @@ class RunningServer:
 def serve_in_thread(app: Flask, port: int = 0) -> RunningServer:
     """Serve `app` on 127.0.0.1 (port 0: any free port) from a daemon thread, threaded per request."""
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{app.name}", daemon=True)
+    # A short poll interval makes stop() quick: tests start and stop many sandboxes.
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name=f"sandbox-{app.name}", daemon=True
+    )
     thread.start()
     return RunningServer(f"http://127.0.0.1:{server.server_port}", server, thread)
