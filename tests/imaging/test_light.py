@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 import pytest
 from skimage.color import deltaE_ciede2000, rgb2lab
-from synthetic_light_scene import make_placement, make_template
 
 from imaging.errors import ImagingError
 from imaging.geometry import angle_between_deg, rotate
@@ -18,6 +17,7 @@ from imaging.light import (
     _noise_sigma,
     light_and_composite,
 )
+from tests.imaging.synthetic_light_scene import make_placement, make_template
 
 
 def _shadow_direction(shadow: np.ndarray, alpha: np.ndarray) -> tuple[float, float]:

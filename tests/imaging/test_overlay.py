@@ -6,13 +6,13 @@ import dataclasses
 import time
 
 import numpy as np
-from synthetic_light_scene import make_placement, make_source, make_template
 
 from imaging.jewelry import JewelryType
 from imaging.light import LightParams, light_and_composite
 from imaging.overlay import draw_qa_overlay
 from imaging.product_spec import ProductSpec
 from imaging.qa import evaluate_render
+from tests.imaging.synthetic_light_scene import make_placement, make_source, make_template
 
 PENDANT = ProductSpec(JewelryType.PENDANT, pendant_height_mm=15.0)
 

@@ -6,7 +6,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from synthetic_light_scene import make_placement, make_source, make_template
 
 from imaging.jewelry import JewelryType
 from imaging.light import Composite, LightParams, light_and_composite
@@ -14,6 +13,7 @@ from imaging.place import Placement
 from imaging.product_spec import ProductSpec
 from imaging.qa import Check, QAReport, Tier, evaluate_render, measure_extent, reshoot_verdict
 from imaging.template import Template
+from tests.imaging.synthetic_light_scene import make_placement, make_source, make_template
 
 PENDANT = ProductSpec(JewelryType.PENDANT, pendant_height_mm=15.0)
 DEFAULT_LIGHT = LightParams()

@@ -6,7 +6,12 @@ import functools
 from collections.abc import Callable, Iterator
 
 import pytest
-from etsy_harness import (
+
+from integrations.sandbox.etsy.app import create_etsy_sandbox
+from integrations.sandbox.etsy.seed import seed_shop
+from integrations.sandbox.etsy.state import EtsySandboxApp, EtsySandboxState
+from integrations.sandbox.server import serve_in_thread
+from tests.integrations.etsy.etsy_harness import (
     KEYSTRING,
     PHOTO_PX,
     REDIRECT_URI,
@@ -16,11 +21,6 @@ from etsy_harness import (
     EtsySandbox,
     connect_seller,
 )
-
-from integrations.sandbox.etsy.app import create_etsy_sandbox
-from integrations.sandbox.etsy.seed import seed_shop
-from integrations.sandbox.etsy.state import EtsySandboxApp, EtsySandboxState
-from integrations.sandbox.server import serve_in_thread
 
 
 @pytest.fixture

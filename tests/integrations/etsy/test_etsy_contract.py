@@ -6,11 +6,11 @@ import io
 
 import pytest
 import requests
-from etsy_harness import KEYSTRING, SHARED_SECRET, Connected, EtsySandbox
 from PIL import Image
 
 from integrations.records import ListingCopy, PublishImage
 from integrations.store import StoreClient
+from tests.integrations.etsy.etsy_harness import KEYSTRING, SHARED_SECRET, Connected, EtsySandbox
 
 CLIENT_OPERATIONS = {
     "getMe",

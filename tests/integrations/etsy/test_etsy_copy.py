@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from etsy_harness import Connected, EtsySandbox
 
 from integrations.errors import StoreError
 from integrations.etsy.listing_text import html_to_text
 from integrations.records import ListingCopy
+from tests.integrations.etsy.etsy_harness import Connected, EtsySandbox
 
 
 def test_update_copy_writes_title_tags_and_a_plain_text_description(

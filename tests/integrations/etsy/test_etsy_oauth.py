@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from etsy_harness import KEYSTRING, REDIRECT_URI, Connected, EtsySandbox
 
 from integrations.errors import AuthError
 from integrations.etsy.auth import (
@@ -20,6 +19,7 @@ from integrations.etsy.auth import (
     new_code_verifier,
     refresh_tokens,
 )
+from tests.integrations.etsy.etsy_harness import KEYSTRING, REDIRECT_URI, Connected, EtsySandbox
 
 
 def test_code_challenge_matches_rfc_7636_example() -> None:

@@ -6,7 +6,6 @@ import io
 from collections.abc import Callable
 
 import pytest
-from etsy_harness import Connected, EtsySandbox
 from PIL import Image
 
 from integrations.errors import StoreError, TransientError
@@ -14,6 +13,7 @@ from integrations.etsy.client import RetryPolicy
 from integrations.etsy.store import EtsyStore
 from integrations.records import ADORN_ALT_MARKER, PublishImage
 from integrations.sandbox.etsy.state import SandboxListing
+from tests.integrations.etsy.etsy_harness import Connected, EtsySandbox
 
 
 def render(listing: SandboxListing, slot: int, shade: int) -> PublishImage:

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from etsy_harness import Connected, EtsySandbox
 
 from integrations.errors import AuthError, RateLimitedError, StoreError, TransientError
 from integrations.etsy.catalog import iter_listings
 from integrations.etsy.client import RetryPolicy
 from integrations.records import Platform
 from integrations.sandbox.etsy.seed import seed_shop
+from tests.integrations.etsy.etsy_harness import Connected, EtsySandbox
 
 
 @pytest.fixture

@@ -83,4 +83,4 @@ def token_owner(shopify_sandbox: RunningServer) -> TokenOwnerProbe:
 
 
 # The Admin API tests' fixtures live in their own module (owned by those tests).
-from sandbox_fixtures import admin_http, admin_sandbox  # noqa: E402, F401
+from tests.integrations.shopify.sandbox_fixtures import admin_http, admin_sandbox  # noqa: E402, F401

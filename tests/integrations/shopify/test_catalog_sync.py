@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 import requests
 from PIL import Image
-from sandbox_fixtures import AdminSandbox
 
 from integrations.errors import StoreError
 from integrations.records import Platform
@@ -17,6 +16,7 @@ from integrations.sandbox.shopify.query_cost import BucketSettings
 from integrations.sandbox.shopify.seed import seed_catalog, touch_product
 from integrations.shopify.catalog import iter_products
 from integrations.shopify.store import ShopifyStore
+from tests.integrations.shopify.sandbox_fixtures import AdminSandbox
 
 FAST_BUCKET = BucketSettings(maximum=1000, restore_rate=5000)
 

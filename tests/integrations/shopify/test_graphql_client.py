@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox_fixtures import AdminSandbox
 
 from integrations.errors import AuthError, StoreError, TransientError
 from integrations.sandbox.shopify.query_cost import BucketSettings
@@ -16,6 +15,7 @@ from integrations.shopify.api_version import ADMIN_API_VERSION
 from integrations.shopify.catalog import iter_products
 from integrations.shopify.documents import load_document
 from integrations.shopify.graphql_client import RetryPolicy
+from tests.integrations.shopify.sandbox_fixtures import AdminSandbox
 
 
 def _post(sandbox: AdminSandbox, query: str, variables: dict[str, Any] | None = None) -> Any:

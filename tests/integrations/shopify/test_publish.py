@@ -9,7 +9,6 @@ import time
 import pytest
 import requests
 from PIL import Image
-from sandbox_fixtures import AdminSandbox
 
 from integrations.errors import StoreError, TransientError
 from integrations.records import ADORN_ALT_MARKER, ListingCopy, PublishImage
@@ -17,6 +16,7 @@ from integrations.sandbox.shopify.seed import seed_catalog
 from integrations.sandbox.shopify.state import SandboxMedia, SandboxProduct
 from integrations.shopify.graphql_client import AdminClient
 from integrations.shopify.publish import publish_images, update_copy
+from tests.integrations.shopify.sandbox_fixtures import AdminSandbox
 
 
 def _jpeg(red: int, green: int) -> bytes:
