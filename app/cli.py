@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -178,6 +179,53 @@ def samples(out_dir: Path) -> None:
     rows = [[e["file"], e["type"], e["size_text"]] for e in entries]
     click.echo(format_table(["photo", "type", "size text"], rows))
     click.echo(f"catalog: {out_dir / 'catalog.json'}")
+
+
+@main.command()
+@click.option("--products", default=24, show_default=True, help="Sample products per shop.")
+@click.option("--shopify-port", default=8610, show_default=True)
+@click.option("--etsy-port", default=8611, show_default=True)
+@click.option(
+    "--redirect-url",
+    "redirect_urls",
+    multiple=True,
+    default=(
+        "http://127.0.0.1:8600/auth/shopify/callback",
+        "http://127.0.0.1:8600/auth/etsy/callback",
+    ),
+    show_default=True,
+    help="OAuth callback the registered app may use (repeatable).",
+)
+def sandbox(products: int, shopify_port: int, etsy_port: int, redirect_urls: Sequence[str]) -> None:
+    """Run local Shopify and Etsy stores seeded with sample jewelry, until Ctrl-C."""
+    from integrations.sandbox.stores import start_sandbox_stores
+
+    settings = Settings.from_env()
+    click.echo(f"seeding {products} products per store...")
+    stores = start_sandbox_stores(
+        settings.specs_dir,
+        tuple(redirect_urls),
+        products=products,
+        shopify_port=shopify_port,
+        etsy_port=etsy_port,
+    )
+    shopify_app, etsy_app = stores.shopify_state.app, stores.etsy_state.app
+    rows = [
+        [
+            "shopify",
+            stores.shop_url,
+            f"client id {shopify_app.client_id}",
+            shopify_app.client_secret,
+        ],
+        ["etsy", stores.etsy.base_url, f"keystring {etsy_app.keystring}", etsy_app.shared_secret],
+    ]
+    click.echo(format_table(["store", "base url", "app", "secret"], rows))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        stores.stop()
 
 
 def _render_summary(result: RenderResult) -> str:

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+# Beside a checkout of adorn, the team's shared folder holds the platforms' schemas.
+_DEFAULT_SPECS_DIR = Path(__file__).resolve().parents[2] / "shared" / "specs"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -24,9 +27,9 @@ class Settings:
     variations: int  # renders per product and preset
     openai_api_key: str | None
     openai_model: str
-    refine_model: (
-        str | None
-    )  # local folder or hub id of an SDXL-class inpainting model; None skips refinement
+    # Local folder or hub id of an SDXL-class inpainting model; None skips refinement.
+    refine_model: str | None
+    specs_dir: Path  # the platforms' published API schemas, which the sandbox stores enforce
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -43,4 +46,5 @@ class Settings:
             openai_api_key=env.get("OPENAI_API_KEY") or None,
             openai_model=env.get("ADORN_OPENAI_MODEL", "gpt-4o-mini"),
             refine_model=env.get("ADORN_REFINE_MODEL") or None,
+            specs_dir=Path(env.get("ADORN_SPECS_DIR", str(_DEFAULT_SPECS_DIR))),
         )
