@@ -6,7 +6,14 @@ import threading
 from dataclasses import dataclass
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: load runs would print a line per request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
 
 
 @dataclass
@@ -24,7 +31,7 @@ class RunningServer:
 
 def serve_in_thread(app: Flask, port: int = 0) -> RunningServer:
     """Serve `app` on 127.0.0.1 (port 0: any free port) from a daemon thread, threaded per request."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     # A short poll interval makes stop() quick: tests start and stop many sandboxes.
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name=f"sandbox-{app.name}", daemon=True
