@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imaging.errors import SizeParseError
-from imaging.jewelry import JewelryType
+from imaging.jewelry import JewelryType, parse_jewelry_type
 from imaging.product_spec import ProductSpec, with_typical_sizes
 from imaging.size_tables import (
     MM_PER_INCH,
@@ -312,12 +312,13 @@ class _Size:
 
 
 def parse_product_spec(
-    text: str, jewelry_type: JewelryType, options: Mapping[str, str] | None = None
+    text: str, jewelry_type: JewelryType | str, options: Mapping[str, str] | None = None
 ) -> ProductSpec:
     """Read a product's physical size from its text (title and description, HTML allowed) and its
     options (name -> value, e.g. {"Length": "20 inches"}; options win over the text). Fields the
     text is silent on are filled with typical sizes and named in `assumed`; `matched` holds the
     source text of each field that was read."""
+    jewelry_type = parse_jewelry_type(jewelry_type)
     option_findings = [
         finding
         for clause in _option_clauses(options or {}, jewelry_type)
