@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+# Development-only keys for the embedded default; a real install sets both in the environment.
+_LOCAL_ONLY_KEY = "adorn-local-development-only"
+_LOCAL_ONLY_TOKEN_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1rZXktMzJieXQ="
 
 # Beside a checkout of adorn, the team's shared folder holds the platforms' schemas.
 _DEFAULT_SPECS_DIR = Path(__file__).resolve().parents[2] / "shared" / "specs"
@@ -30,6 +34,23 @@ class Settings:
     # Local folder or hub id of an SDXL-class inpainting model; None skips refinement.
     refine_model: str | None
     specs_dir: Path  # the platforms' published API schemas, which the sandbox stores enforce
+    # The web app and the platforms.
+    app_url: str  # where the platforms reach adorn (OAuth callbacks, webhooks)
+    secret_key: str  # signs browser sessions and CSRF tokens
+    token_key: str  # Fernet key that encrypts stored access and refresh tokens
+    shopify_api_key: str | None  # the app's client id
+    shopify_api_secret: str | None
+    shopify_base_url: str | None  # None: https://<shop>; the sandbox's shop URL prefix otherwise
+    etsy_keystring: str | None
+    etsy_shared_secret: str | None
+    etsy_api_url: str
+    etsy_connect_url: str
+    image_hosts: tuple[str, ...]  # extra hosts product photos may be downloaded from (the sandbox)
+
+    @property
+    def in_process_jobs(self) -> bool:
+        """True without REDIS_URL: jobs run in the calling process (the embedded default)."""
+        return self.redis_url is None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -47,4 +68,21 @@ class Settings:
             openai_model=env.get("ADORN_OPENAI_MODEL", "gpt-4o-mini"),
             refine_model=env.get("ADORN_REFINE_MODEL") or None,
             specs_dir=Path(env.get("ADORN_SPECS_DIR", str(_DEFAULT_SPECS_DIR))),
+            app_url=env.get("ADORN_APP_URL", "http://127.0.0.1:8600"),
+            secret_key=env.get("ADORN_SECRET_KEY", _LOCAL_ONLY_KEY),
+            token_key=env.get("ADORN_TOKEN_KEY", _LOCAL_ONLY_TOKEN_KEY),
+            shopify_api_key=env.get("SHOPIFY_API_KEY") or None,
+            shopify_api_secret=env.get("SHOPIFY_API_SECRET") or None,
+            shopify_base_url=env.get("ADORN_SHOPIFY_BASE_URL") or None,
+            etsy_keystring=env.get("ETSY_KEYSTRING") or None,
+            etsy_shared_secret=env.get("ETSY_SHARED_SECRET") or None,
+            etsy_api_url=env.get("ADORN_ETSY_API_URL", "https://api.etsy.com"),
+            etsy_connect_url=env.get(
+                "ADORN_ETSY_CONNECT_URL", "https://www.etsy.com/oauth/connect"
+            ),
+            image_hosts=tuple(h for h in env.get("ADORN_IMAGE_HOSTS", "").split(",") if h),
         )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (the demo and tests point adorn at the sandboxes)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
