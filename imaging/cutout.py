@@ -6,6 +6,12 @@ shadows forgiven, and the matte is then refined at full resolution inside a crop
 mixed edge pixels are unmixed against the nearby solid piece colour, the matte is smoothed with a
 guided filter, specks are dropped, small enclosed specular highlights are filled, and edge colours
 are decontaminated so no background fringe survives compositing.
+
+Pale neutral metal (silver, white gold) can match a shadowed background in colour, so the colour
+matte misses parts of it. A graph cut (GrabCut) on a reduced copy recovers them: it is seeded with
+the certain piece and the certain background far from any structure, and it closes the outline
+along the piece's sharp edges, which soft shadows never have. Its interior is added to the matte,
+except for enclosed openings that look like background (ring openings, chain links).
 """
 
 from __future__ import annotations
@@ -37,6 +43,14 @@ MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
 HIGHLIGHT_EXCESS_L = 1.0
 DECONTAMINATION_ALPHA_FLOOR = 0.25
 CROP_MARGIN_FRACTION = 0.02
+GRAPH_CUT_LONG_EDGE_PX = 800
+GRAPH_CUT_ITERATIONS = 3
+# Metal whose solid colour is closer to neutral than this (a*b* chroma) may pass for a shadow.
+NEUTRAL_PIECE_CHROMA = 6.0
+# Sharper than this (L* per pixel) is structure of the piece: shadows and vignettes stay far below.
+STRUCTURE_GRADIENT_L = 3.0
+# Background seeds keep this share of the crop's long edge away from any structure (a radius).
+SEED_CLEARANCE_FRACTION = 0.025
 
 
 @dataclass(frozen=True)
@@ -217,10 +231,119 @@ def _matte(rgb: FloatImage, behind: FloatImage, noise_de: float, pixel_scale: fl
     )
     alpha[distance <= start] = 0.0  # the filter must not lift plain background or shadows
 
+    recovered = _graph_cut_interior(rgb, behind, distance, start, alpha, pixel_scale)
+    if recovered.any():
+        feathered = cv2.ximgproc.guidedFilter(rgb, recovered.astype(np.float32), radius, 1e-4)
+        alpha = np.maximum(alpha, np.clip(feathered, 0.0, 1.0)).astype(np.float32)
+
     alpha = _fill_highlight_holes(alpha, rgb, behind)
     keep = _keep_large_components(alpha > 0.5)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
+
+
+def _looks_neutral(rgb: FloatImage, alpha: FloatImage) -> bool:
+    """Whether the solid part of the piece is mostly neutral metal (silver, white gold, steel)."""
+    solid = alpha >= 1.0
+    if not solid.any():
+        return True
+    lab = _lab(rgb[solid][None])[0]
+    return float(np.median(np.hypot(lab[:, 1], lab[:, 2]))) < NEUTRAL_PIECE_CHROMA
+
+
+def _graph_cut_interior(
+    rgb: FloatImage,
+    behind: FloatImage,
+    distance: NDArray[np.float32],
+    start: float,
+    alpha: FloatImage,
+    pixel_scale: float,
+) -> NDArray[np.bool_]:
+    """Piece pixels the colour matte missed, from a seeded GrabCut on a reduced copy of the crop."""
+    height, width = alpha.shape
+    scale = min(1.0, GRAPH_CUT_LONG_EDGE_PX / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small_rgb = _resize(rgb, size)
+    clearance = 2 * round(SEED_CLEARANCE_FRACTION * max(height, width) * scale) + 1
+    seeds = _graph_cut_seeds(
+        small_rgb,
+        _resize(behind, size),
+        _resize(distance, size),
+        start,
+        _resize(alpha, size),
+        clearance,
+    )
+    if not (seeds == cv2.GC_FGD).any():
+        return np.zeros(alpha.shape, dtype=bool)
+    image = np.clip(small_rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    background_model = np.zeros((1, 65), np.float64)
+    piece_model = np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut seeds its colour models by k-means: the same photo, the same matte
+    cv2.grabCut(
+        image,
+        seeds,
+        (0, 0, 0, 0),
+        background_model,
+        piece_model,
+        GRAPH_CUT_ITERATIONS,
+        cv2.GC_INIT_WITH_MASK,
+    )
+    piece = np.isin(seeds, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
+    piece_full = _resize(piece, (width, height), cv2.INTER_LINEAR) > 0.5
+    # Keep off the outline, where the colour matte is the better judge.
+    inset = 2 * round(3.0 * pixel_scale) + 1
+    interior = cv2.erode(
+        piece_full.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset))
+    )
+    opening = _enclosed(alpha <= 0.5) & (distance <= start)  # ring openings, chain links
+    return (interior > 0) & (alpha <= 0.5) & ~opening
+
+
+def _graph_cut_seeds(
+    rgb: FloatImage,
+    behind: FloatImage,
+    distance: NDArray[np.float32],
+    start: float,
+    alpha: FloatImage,
+    clearance: int,
+) -> NDArray[np.uint8]:
+    """GrabCut labels: the solid matte is piece; plain background far from structure is not."""
+    lab = _lab(rgb)
+    plain_distance = np.linalg.norm(lab - _lab(behind), axis=2)
+    lightness = cv2.GaussianBlur(lab[..., 0], (0, 0), 1.0)
+    gradient = np.hypot(
+        cv2.Sobel(lightness, cv2.CV_32F, 1, 0), cv2.Sobel(lightness, cv2.CV_32F, 0, 1)
+    )
+    sharp = (gradient / 8.0 > STRUCTURE_GRADIENT_L).astype(np.uint8)
+    solid = cv2.erode((alpha >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (clearance, clearance))
+    near = cv2.dilate(sharp | solid.astype(np.uint8), disc) > 0
+    reach = 2 * round(0.3 * clearance) + 1
+    close = cv2.dilate(sharp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))) > 0
+
+    seeds = np.full(alpha.shape, cv2.GC_PR_BGD, np.uint8)
+    seeds[distance > start] = cv2.GC_PR_FGD
+    if _looks_neutral(rgb, alpha):
+        # Near sharp structure, a neutral grey may be metal as well as shadow: let the cut decide.
+        seeds[close & (plain_distance >= start)] = cv2.GC_PR_FGD
+    seeds[solid] = cv2.GC_FGD
+    # Certain background matches the model without any shadow allowance, far from structure.
+    seeds[(plain_distance < start) & ~near] = cv2.GC_BGD
+    seeds[:2], seeds[-2:], seeds[:, :2], seeds[:, -2:] = (cv2.GC_BGD,) * 4
+    return seeds
+
+
+def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Pixels of `outside` in regions that do not reach the crop border: openings and holes."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(outside.astype(np.uint8), connectivity=4)
+    height, width = outside.shape
+    touches = (
+        (stats[:, cv2.CC_STAT_LEFT] == 0)
+        | (stats[:, cv2.CC_STAT_TOP] == 0)
+        | (stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] == width)
+        | (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] == height)
+    )
+    return outside & ~touches[labels]
 
 
 def _distance_to_background(rgb: FloatImage, behind: FloatImage) -> NDArray[np.float32]:
@@ -334,6 +457,13 @@ def _reduce(rgb: FloatImage, long_edge: int) -> FloatImage:
         return rgb
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _resize(
+    image: NDArray[np.floating], size: tuple[int, int], interpolation: int = cv2.INTER_AREA
+) -> NDArray[np.float32]:
+    """`image` resampled to `size` = (width, height), as float32."""
+    return cv2.resize(image, size, interpolation=interpolation).astype(np.float32)
 
 
 def _pixel_scale(rgb: FloatImage) -> float:

