@@ -99,7 +99,10 @@ def light_and_composite(template: Template, placement: Placement, params: LightP
     body = None if template.body_mask is None else template.body_mask[rows, cols]
     piece_srgb = placement.rgb[rows, cols]
 
-    shadow = _shadow(placement.contact[rows, cols], alpha, body, light, px_per_mm, params)
+    # Only where the piece is seen does it touch the skin we see: the back arc of a band rests on
+    # the far side of the wrist or finger, and its contact shadow is hidden there too.
+    contact = placement.contact[rows, cols] * visible_fraction(alpha, whole)
+    shadow = shadow_map(contact, alpha, body, light, px_per_mm, params)
     if template.hair_mask is not None:
         shadow *= 1.0 - template.hair_mask[rows, cols]  # hair in front of the piece stays lit
 
@@ -188,11 +191,16 @@ def luminance(linear: FloatImage) -> FloatImage:
     return (linear @ _LUMA).astype(np.float32)
 
 
+def visible_fraction(alpha: FloatImage, whole: FloatImage) -> FloatImage:
+    """Per pixel, how much of the piece is seen (alpha after occlusion over alpha before)."""
+    return np.where(whole > ALPHA_EPS, alpha / np.maximum(whole, ALPHA_EPS), 0.0).astype(np.float32)
+
+
 def _contact_sigma_px(px_per_mm: float) -> float:
     return max(CONTACT_BLUR_MM * px_per_mm, 0.7)
 
 
-def _shadow(
+def shadow_map(
     contact: FloatImage,
     visible: FloatImage,  # only what is seen casts a shadow: a band's back arc is behind the body
     body: FloatImage | None,
@@ -200,7 +208,8 @@ def _shadow(
     px_per_mm: float,
     params: LightParams,
 ) -> FloatImage:
-    """Darkening of the scene: a tight contact shadow and a cast shadow softening with distance."""
+    """Darkening of the scene (0 none, 1 black): a tight contact shadow where the piece touches the
+    skin and a cast shadow offset along `light`, softening with distance; only on the body."""
     contact_sigma = _contact_sigma_px(px_per_mm)
     cast_px = params.cast_shadow_mm * px_per_mm
     contact_shadow = _blur(contact, contact_sigma)

@@ -25,10 +25,13 @@ from imaging.light import (
     ALPHA_EPS,
     Box,
     Composite,
+    LightParams,
     linear_to_srgb,
     luminance,
     piece_box,
+    shadow_map,
     srgb_to_linear,
+    visible_fraction,
 )
 from imaging.place import Placement
 from imaging.product_spec import ProductSpec
@@ -335,12 +338,11 @@ def _shadow_offset(views: _Views) -> Vector | None:
 
 
 def _expected_shadow_offset(views: _Views, light: Vector) -> Vector | None:
-    """Direction of a shadow cast 1 mm along `light` onto the body, measured like the real one."""
-    distance = views.px_per_mm
-    matrix = np.array([[1.0, 0.0, light[0] * distance], [0.0, 1.0, light[1] * distance]])
-    height, width = views.whole.shape
-    cast = cv2.warpAffine(views.alpha, matrix, (width, height), flags=cv2.INTER_LINEAR)
-    return _outward_votes(views, cast * views.body)
+    """Direction of the shadow the photo's own light casts (the light model with its defaults),
+    measured like the real one."""
+    contact = views.contact * visible_fraction(views.alpha, views.whole)
+    expected = shadow_map(contact, views.alpha, views.body, light, views.px_per_mm, LightParams())
+    return _outward_votes(views, expected)
 
 
 def _outward_votes(views: _Views, darkening: FloatImage) -> Vector | None:
