@@ -1,4 +1,5 @@
-"""The `adorn` command line: inspect and render product photos, manage model templates, make samples."""
+"""The `adorn` command line: inspect and render product photos, manage model templates, make samples,
+run the web app and the workers."""
 
 from __future__ import annotations
 
@@ -226,6 +227,35 @@ def sandbox(products: int, shopify_port: int, etsy_port: int, redirect_urls: Seq
         click.echo("stopping")
     finally:
         stores.stop()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8600, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the web app with Flask's server (local use; production: gunicorn, see Procfile)."""
+    from app import create_app
+
+    create_app(Settings.from_env()).run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.option(
+    "--queue",
+    "queue_name",
+    default="default",
+    show_default=True,
+    type=click.Choice(["default", "gpu"]),
+    help="default: sync, describe, publish, webhooks; gpu: generate.",
+)
+def worker(queue_name: str) -> None:
+    """Run an RQ worker for one queue (needs REDIS_URL)."""
+    from jobs.worker import run_worker
+
+    settings = Settings.from_env()
+    if settings.redis_url is None:
+        raise click.ClickException("a worker needs REDIS_URL: without it jobs run in the web app")
+    run_worker(settings, [queue_name])
 
 
 def _render_summary(result: RenderResult) -> str:

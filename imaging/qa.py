@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 import cv2
 import numpy as np
@@ -77,6 +78,12 @@ class Check:
     higher_is_better: bool
     limits: dict[str, float]  # tier name -> limit
     message: str  # one sentence: what was measured and, when failing, what it means
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: a value that could not be measured (NaN) becomes null."""
+        data = asdict(self)
+        data["value"] = None if math.isnan(self.value) else self.value
+        return data
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class RenderedVariation:
             "seed": self.variation.seed,
             "template": self.variation.template.name,
             "tier": self.qa.tier.value,
-            "checks": [asdict(check) for check in self.qa.checks],
+            "checks": [check.to_dict() for check in self.qa.checks],
             "placement_notes": list(self.placement.notes),
             "exports": {
                 name: {

@@ -1,0 +1,111 @@
+"""The web app under test: PostgreSQL, Redis, and the sandbox stores over real HTTP.
+
+Jobs go to RQ queues that no worker serves here, so a view's test sees exactly what the view did
+(verify, enqueue, respond), not the minutes of syncing and rendering behind it.
+One sandbox and one database per test session; a fresh app per test, and every row and queued job
+deleted after it, so tests do not see each other's shops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+
+from app import create_app
+from core.settings import Settings
+from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
+from integrations.tokens import TokenCipher
+from jobs.context import current
+from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
+
+SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+APP_URL = "http://adorn.test"  # the test client's host: redirects to it are followed by hand
+# RQ's keys have fixed names: the app tests keep theirs in databases of their own, one per
+# xdist worker (12, 11, ...; the jobs tests use 13).
+REDIS_DB_FIRST = 12
+REDIS_DB_LAST = 4
+CALLBACKS = (f"{APP_URL}/auth/shopify/callback", f"{APP_URL}/auth/etsy/callback")
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxStores]:
+    """The Shopify and Etsy sandboxes with a small catalog, on loopback."""
+    if not SPECS_DIR.is_dir():
+        pytest.skip(f"platform specs not found at {SPECS_DIR}")
+    stores = start_sandbox_stores(SPECS_DIR, CALLBACKS, products=3, photo_px=600)
+    yield stores
+    stores.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(worker_id: str) -> Iterator[str]:
+    """This test process's Redis database, emptied after the session."""
+    worker = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    database = REDIS_DB_FIRST - worker
+    if database < REDIS_DB_LAST:
+        pytest.skip(f"too many xdist workers for the app tests' Redis databases ({worker_id})")
+    url = f"redis://127.0.0.1:6379/{database}"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError as error:
+        pytest.skip(f"Redis unreachable at {url}: {error}")
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    sandbox: SandboxStores,
+    redis_url: str,
+    postgres_url: str,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Settings:
+    """Settings pointing adorn at the sandboxes and the test database."""
+    shopify_app, etsy_app = sandbox.shopify_state.app, sandbox.etsy_state.app
+    return Settings.from_env({}).with_overrides(
+        data_dir=tmp_path_factory.mktemp("adorn-data"),
+        database_url=postgres_url,
+        redis_url=redis_url,
+        templates_dir=tmp_path_factory.mktemp("templates"),  # no view renders
+        app_url=APP_URL,
+        secret_key="test-secret-key",
+        token_key=TokenCipher.new_key(),
+        shopify_api_key=shopify_app.client_id,
+        shopify_api_secret=shopify_app.client_secret,
+        shopify_base_url=f"{sandbox.shopify.base_url}/shops",
+        etsy_keystring=etsy_app.keystring,
+        etsy_shared_secret=etsy_app.shared_secret,
+        etsy_api_url=sandbox.etsy.base_url,
+        etsy_connect_url=f"{sandbox.etsy.base_url}/oauth/connect",
+        image_hosts=("127.0.0.1",),
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """A fresh app (and job context) per test; every row and queued job is deleted afterwards."""
+    flask_app = create_app(settings)
+    yield flask_app
+    _delete_all_rows(current().engine)
+    assert settings.redis_url is not None
+    redis.Redis.from_url(settings.redis_url).flushdb()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _delete_all_rows(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
