@@ -5,7 +5,7 @@ The parser that fills it from titles and descriptions lives in imaging/size_text
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from imaging.jewelry import JewelryType
@@ -67,6 +67,18 @@ def with_typical_sizes(spec: ProductSpec) -> ProductSpec:
     if not filled:
         return spec
     return replace(spec, **filled, assumed=tuple(spec.assumed) + tuple(filled))
+
+
+def scaled(spec: ProductSpec, factor: float) -> ProductSpec:
+    """The spec with every millimetre dimension multiplied by `factor` (a seller's scale nudge)."""
+    if factor <= 0:
+        raise ValueError("a scale factor must be positive")
+    changes = {
+        f.name: getattr(spec, f.name) * factor
+        for f in fields(spec)
+        if f.name.endswith("_mm") and getattr(spec, f.name) is not None
+    }
+    return replace(spec, **changes)
 
 
 def _stated_otherwise(spec: ProductSpec, name: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from typing import Any
 
@@ -18,7 +18,7 @@ from imaging.light import Composite, light_and_composite
 from imaging.overlay import draw_qa_overlay
 from imaging.place import Placement, place
 from imaging.platforms import PlatformSpec
-from imaging.product_spec import ProductSpec
+from imaging.product_spec import ProductSpec, scaled
 from imaging.qa import QAReport, evaluate_render, reshoot_verdict
 from imaging.template import Template
 from imaging.variations import Variation, plan_variations
@@ -122,7 +122,12 @@ class RenderPipeline:
     ) -> RenderedVariation:
         """Place, light, check and export one planned variation of an already cut-out piece."""
         template = variation.template
-        placement = place(cutout, spec, template, variation.jitter)
+        # A scale nudge changes what is drawn; QA still measures against the product's true size.
+        placed_spec = spec if variation.scale_nudge == 1.0 else scaled(spec, variation.scale_nudge)
+        placement = place(cutout, placed_spec, template, variation.jitter)
+        if variation.scale_nudge != 1.0:
+            true_extent = placement.expected_extent_mm / variation.scale_nudge
+            placement = replace(placement, expected_extent_mm=true_extent)
         composite = light_and_composite(template, placement, variation.light)
         qa = evaluate_render(cutout, composite, placement, template, spec)
         overlay = draw_qa_overlay(composite, placement, qa, template)

@@ -7,7 +7,7 @@ variation i of a run with base seed S uses seed S + i and the i-th template in r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,6 +32,16 @@ class Variation:
     light: LightParams
     crop_zoom: float
     crop_shift: tuple[float, float]
+    scale_nudge: float = 1.0  # the seller's correction of the piece's size, 1 = as the spec says
+    offset_nudge_mm: tuple[float, float] = (0.0, 0.0)  # the seller's move, already in jitter
+
+
+def nudged(variation: Variation, scale: float, offset_mm: tuple[float, float]) -> Variation:
+    """The variation re-rendered with the seller's nudge: size times `scale`, moved by `offset_mm`
+    (across the anchor, along it). Seed, template, light and crop stay, so only the nudge changes."""
+    shift = variation.jitter.shift_mm
+    jitter = replace(variation.jitter, shift_mm=(shift[0] + offset_mm[0], shift[1] + offset_mm[1]))
+    return replace(variation, jitter=jitter, scale_nudge=scale, offset_nudge_mm=offset_mm)
 
 
 def variation_for_seed(index: int, seed: int, template: Template) -> Variation:

@@ -18,7 +18,7 @@ from imaging.qa import reshoot_verdict
 from imaging.render import RenderedVariation, RenderPipeline
 from imaging.template import Template
 from imaging.template_library import ensure_library, find_template, list_templates
-from imaging.variations import plan_variations
+from imaging.variations import Variation, nudged, plan_variations
 from integrations.store import StoreClient
 from jobs.catalog import render_spec
 from jobs.storage import FileStorage
@@ -98,7 +98,10 @@ def render_run(
     record_inspection(photo, inspect_photo(image, cutout))
     session.add(photo)
     session.commit()
-    planned = plan_variations(variations, run.base_seed, templates)
+    planned = [
+        _with_seller_nudge(session, run, variation)
+        for variation in plan_variations(variations, run.base_seed, templates)
+    ]
     reports = []
     for number, variation in enumerate(planned, start=1):
         progress(0.05 + 0.9 * (number - 1) / len(planned), f"variation {number} of {len(planned)}")
@@ -107,6 +110,23 @@ def render_run(
         session.commit()  # each finished variation is kept, whatever happens next
         reports.append(rendered.qa)
     return reshoot_verdict(reports)
+
+
+def _with_seller_nudge(session: Session, run: GenerationRun, variation: Variation) -> Variation:
+    """The variation with the latest nudge the seller saved on an image of the same product and
+    seed (a nudge re-renders in a new run with the same base seed)."""
+    row = session.exec(
+        select(GeneratedImage)
+        .where(
+            GeneratedImage.product_id == run.product_id,
+            GeneratedImage.seed == variation.seed,
+        )
+        .order_by(col(GeneratedImage.id).desc())
+    ).first()
+    if row is None or (row.scale_nudge == 1.0 and not row.offset_nudge_mm):
+        return variation
+    offset = row.offset_nudge_mm or [0.0, 0.0]
+    return nudged(variation, row.scale_nudge, (float(offset[0]), float(offset[1])))
 
 
 def _save_variation(
@@ -141,6 +161,8 @@ def _save_variation(
         )
     row.tier = rendered.qa.tier.value
     row.qa_report = report
+    row.scale_nudge = rendered.variation.scale_nudge
+    row.offset_nudge_mm = list(rendered.variation.offset_nudge_mm)
     row.render_path, row.overlay_path = render_path, overlay_path
     session.add(row)
 

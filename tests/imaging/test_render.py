@@ -7,14 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from imaging.cutout import cut_out
 from imaging.image_io import SourceImage
 from imaging.platforms import get_platform
-from imaging.render import RenderPipeline
+from imaging.render import RenderedVariation, RenderPipeline
 from imaging.samples.catalog import DEMO_PIECES
 from imaging.samples.products import make_product_photo
 from imaging.size_text import parse_product_spec
 from imaging.template_library import list_templates
-from imaging.variations import plan_variations
+from imaging.variations import nudged, plan_variations
 
 
 @pytest.mark.parametrize("piece", DEMO_PIECES, ids=lambda p: f"{p[0].value}-{p[1].value}")
@@ -70,3 +71,25 @@ def test_no_template_for_the_region_is_a_clear_error(template_library: Path) -> 
     spec = parse_product_spec("", photo.spec.jewelry_type)
     with pytest.raises(ValueError, match="no hand template"):
         RenderPipeline(neck_only, [])(SourceImage.from_array(photo.rgb), spec)
+
+
+def test_a_scale_nudge_draws_bigger_and_qa_measures_against_the_true_size(
+    template_library: Path,
+) -> None:
+    kind, metal, background = DEMO_PIECES[4]  # the ring
+    photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=2)
+    spec = parse_product_spec(photo.description, photo.spec.jewelry_type)
+    pipeline = RenderPipeline(list_templates(template_library), [])
+    hand = [t for t in pipeline.templates if t.annotation.region == "hand"]
+    variation = plan_variations(1, 9, hand)[0]
+    cutout = cut_out(SourceImage.from_array(photo.rgb))
+
+    plain = pipeline.render_variation(cutout, spec, variation)
+    bigger = pipeline.render_variation(cutout, spec, nudged(variation, 1.1, (0.0, 0.0)))
+
+    def scale_error(rendered: RenderedVariation) -> float:
+        return next(c.value for c in rendered.qa.checks if c.name == "scale_error_pct")
+
+    assert scale_error(plain) < 2.0
+    assert scale_error(bigger) == pytest.approx(10.0, abs=2.0)
+    assert bigger.placement.alpha_unoccluded.sum() > 1.15 * plain.placement.alpha_unoccluded.sum()
