@@ -17,6 +17,7 @@ from flask import Flask, request
 from imaging.image_io import load_image
 from imaging.platforms import get_platform
 from imaging.render import RenderPipeline
+from imaging.samples.products import Metal, SampleKind
 from imaging.size_text import parse_product_spec
 from imaging.template_library import list_templates
 from integrations.etsy import auth as etsy_auth
@@ -25,6 +26,7 @@ from integrations.etsy.store import EtsyStore
 from integrations.records import ADORN_ALT_MARKER, ProductRecord, PublishImage
 from integrations.sandbox.server import serve_in_thread
 from integrations.sandbox.shopify.oauth import deliver_webhook
+from integrations.sandbox.shopify.seed import seller_creates_product
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.shopify import auth as shopify_auth
 from integrations.shopify.graphql_client import AdminClient
@@ -53,7 +55,9 @@ def _redirect_query(url: str) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(response.headers["Location"]).query))
 
 
-def install_shopify(stores: SandboxStores, http: requests.Session) -> ShopifyStore:
+def install_shopify(
+    stores: SandboxStores, http: requests.Session
+) -> tuple[ShopifyStore, AdminClient]:
     """The non-embedded install: authorize, verify the callback, exchange the code."""
     app = stores.shopify_state.app
     state = shopify_auth.new_state()
@@ -76,7 +80,8 @@ def install_shopify(stores: SandboxStores, http: requests.Session) -> ShopifySto
 
     keeper = shopify_auth.TokenKeeper(token_store, ThreadRefreshLock(), refresher)
     client = AdminClient(shop, stores.shop_url, lambda: keeper.access_token(shop), http)
-    return ShopifyStore(client, http, image_hosts=("127.0.0.1",), allow_private_addresses=True)
+    store = ShopifyStore(client, http, image_hosts=("127.0.0.1",), allow_private_addresses=True)
+    return store, client
 
 
 def connect_etsy(stores: SandboxStores, http: requests.Session) -> EtsyStore:
@@ -133,7 +138,9 @@ def test_sync_render_publish_and_republish_without_duplicates(
 ) -> None:
     with requests.Session() as http:
         store: StoreClient = (
-            install_shopify(stores, http) if platform == "shopify" else connect_etsy(stores, http)
+            install_shopify(stores, http)[0]
+            if platform == "shopify"
+            else connect_etsy(stores, http)
         )
         products = list(store.list_products())
         assert len(products) >= 8
@@ -189,3 +196,34 @@ def test_a_signed_webhook_reaches_the_app_and_a_forged_one_does_not(
     assert good.status_code == 200 and forged.status_code == 401
     assert [event.topic for event in received] == ["products/update"]
     assert received[0].shop_domain == stores.shop_domain and received[0].payload == payload
+
+
+def test_a_product_the_seller_adds_arrives_as_a_signed_products_create_webhook(
+    stores: SandboxStores,
+) -> None:
+    secret = stores.shopify_state.app.client_secret
+    received: list[WebhookEvent] = []
+    receiver = Flask("receiver")
+
+    @receiver.post("/webhooks/shopify")
+    def webhook() -> tuple[str, int]:
+        received.append(verify_webhook(request.get_data(), request.headers, secret))
+        return "", 200
+
+    server = serve_in_thread(receiver)
+    try:
+        with requests.Session() as http:
+            _, client = install_shopify(stores, http)
+            client.execute(
+                "webhook_subscription_create",
+                {"topic": "PRODUCTS_CREATE", "uri": f"{server.base_url}/webhooks/shopify"},
+            )
+        product, delivery = seller_creates_product(
+            stores.shopify_state, stores.shop_domain, SampleKind.RING, Metal.ROSE_GOLD, photo_px=400
+        )
+        assert delivery is not None
+        delivery.join(timeout=10)
+    finally:
+        server.stop()
+    assert [event.topic for event in received] == ["products/create"]
+    assert received[0].payload["admin_graphql_api_id"] == product.id

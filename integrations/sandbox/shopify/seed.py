@@ -11,6 +11,7 @@ import html
 import io
 import itertools
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -84,6 +85,55 @@ def touch_product(state: ShopifySandboxState, shop: str, product_id: str) -> San
         product = state.shops[shop].products[product_id]
         product.updated_at = datetime.now(UTC)
         return product
+
+
+def seller_creates_product(
+    state: ShopifySandboxState,
+    shop: str,
+    kind: SampleKind,
+    metal: Metal,
+    background: str = "white",
+    photo_px: int = 1600,
+) -> tuple[SandboxProduct, threading.Thread | None]:
+    """A product the seller adds in the admin; subscribers get products/create, as from Shopify.
+
+    Delivery runs on its own thread, as Shopify's does after the change; join it to wait for it.
+    """
+    photo = _photo(kind, metal, background, photo_px, 0)
+    product = _add_product(state, shop, kind, metal, photo, datetime.now(UTC))
+    return product, _notify(state, shop, "products/create", product)
+
+
+def seller_edits_product(
+    state: ShopifySandboxState, shop: str, product_id: str
+) -> tuple[SandboxProduct, threading.Thread | None]:
+    """An edit in the admin; subscribers get products/update."""
+    product = touch_product(state, shop, product_id)
+    return product, _notify(state, shop, "products/update", product)
+
+
+def _notify(
+    state: ShopifySandboxState, shop: str, topic: str, product: SandboxProduct
+) -> threading.Thread | None:
+    from integrations.sandbox.shopify.oauth import deliver_webhook
+
+    subscription_topic = topic.upper().replace("/", "_")
+    with state.lock:
+        if not any(w.topic == subscription_topic for w in state.shops[shop].webhooks):
+            return None
+    payload = {
+        "id": int(product.id.rsplit("/", 1)[1]),
+        "admin_graphql_api_id": product.id,
+        "title": product.title,
+        "handle": product.handle,
+        "product_type": product.product_type,
+        "updated_at": product.updated_at.isoformat(),
+    }
+    thread = threading.Thread(
+        target=deliver_webhook, args=(state, shop, topic, payload), name=f"webhook-{topic}"
+    )
+    thread.start()
+    return thread
 
 
 def _add_product(
