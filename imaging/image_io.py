@@ -120,7 +120,10 @@ def load_image(source: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS)
 def to_pil(rgb: FloatImage, alpha: FloatImage | None = None) -> Image.Image:
     """Working-form arrays to an 8-bit PIL image (RGB, or RGBA when alpha is given)."""
     channels = rgb if alpha is None else np.dstack([rgb, alpha])
-    pixels = np.clip(np.rint(channels * 255.0), 0, 255).astype(np.uint8)
+    # Clip, then OpenCV's scale-and-round: several times faster than rint(x * 255).astype(uint8).
+    # (convertScaleAbs takes absolute values, hence the clip to [0, 1] first.)
+    unit = np.clip(channels, 0.0, 1.0).astype(np.float32, copy=False)
+    pixels = cv2.convertScaleAbs(unit, alpha=255.0)
     return Image.fromarray(pixels, "RGB" if alpha is None else "RGBA")
 
 
