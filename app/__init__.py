@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=embedded,
         SESSION_COOKIE_SAMESITE="None" if embedded else "Lax",
     )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite file's folder by default
     job_context = context.configure(settings)
     migrate(job_context.engine)
     app.extensions["adorn"] = AdornState(settings, job_context)

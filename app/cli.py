@@ -3,6 +3,7 @@ run the web app and the workers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -227,6 +228,36 @@ def sandbox(products: int, shopify_port: int, etsy_port: int, redirect_urls: Seq
         click.echo("stopping")
     finally:
         stores.stop()
+
+
+@main.command()
+@click.option("--products", default=8, show_default=True, type=click.IntRange(1, 48))
+@click.option(
+    "--variations", default=None, type=click.IntRange(1, 12), help="Per product (default 3)."
+)
+@click.option("--photo-px", default=1600, show_default=True, type=click.IntRange(400, 4000))
+@click.option("--port", default=0, type=int, help="The app's loopback port (default: any free).")
+@click.option(
+    "--keep-serving",
+    is_flag=True,
+    help="Keep the app and sandbox shop up afterwards, to look around.",
+)
+def demo(
+    products: int, variations: int | None, photo_px: int, port: int, keep_serving: bool
+) -> None:
+    """Install adorn into a local sandbox shop and run the whole flow: no keys, no services."""
+    from app.demo import DemoResult, format_summary, run_demo
+
+    def show(result: DemoResult, install_url: str) -> None:
+        click.echo(format_summary(result))
+        if keep_serving:
+            click.echo(f"open {install_url} to sign in (Ctrl-C stops)")
+            with contextlib.suppress(KeyboardInterrupt):
+                threading.Event().wait()
+
+    settings = Settings.from_env()
+    click.echo(f"data: {settings.data_dir}; jobs run in-process", err=True)
+    run_demo(settings, products, variations, photo_px, port, after=show)
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ CUTOUT_GAPS = {
 }
 
 
-def _demo_piece_params() -> list[object]:
+def _demo_piece_params() -> list[Any]:
     params = []
     for piece in DEMO_PIECES:
         name = f"{piece[0].value}-{piece[1].value}"

@@ -101,6 +101,7 @@ def test_pacing_runs_at_the_restore_rate_without_throttling(
     # Each page needs its requested cost in the bucket but spends only its actual cost, so the
     # bucket must restore what the first two pages spent beyond the 1000 - requested margin.
     per_page = client.stats.cost_spent / 3
+    assert requested is not None
     needed_s = (2 * per_page - (settings.maximum - requested)) / settings.restore_rate
     assert needed_s > 0.2
     assert needed_s * 0.8 <= elapsed <= needed_s + 0.5
