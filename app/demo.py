@@ -190,19 +190,11 @@ def _run(
 def _sandbox_settings(
     settings: Settings, stores: SandboxStores, app_url: str, variations: int | None
 ) -> Settings:
-    shopify_app, etsy_app = stores.shopify_state.app, stores.etsy_state.app
     return settings.with_overrides(
         redis_url=None,
         app_url=app_url,
         variations=variations or settings.variations,
-        shopify_api_key=shopify_app.client_id,
-        shopify_api_secret=shopify_app.client_secret,
-        shopify_base_url=f"{stores.shopify.base_url}/shops",
-        etsy_keystring=etsy_app.keystring,
-        etsy_shared_secret=etsy_app.shared_secret,
-        etsy_api_url=stores.etsy.base_url,
-        etsy_connect_url=f"{stores.etsy.base_url}/oauth/connect",
-        image_hosts=("127.0.0.1",),
+        **stores.app_settings(),
     )
 
 

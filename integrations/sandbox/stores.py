@@ -38,6 +38,20 @@ class SandboxStores:
         """Where https://<shop-domain> is, for a client of the Shopify sandbox."""
         return f"{self.shopify.base_url}/shops/{self.shop_domain}"
 
+    def app_settings(self) -> dict[str, object]:
+        """The settings that point adorn at these sandboxes (for Settings.with_overrides)."""
+        shopify_app, etsy_app = self.shopify_state.app, self.etsy_state.app
+        return {
+            "shopify_api_key": shopify_app.client_id,
+            "shopify_api_secret": shopify_app.client_secret,
+            "shopify_base_url": f"{self.shopify.base_url}/shops",
+            "etsy_keystring": etsy_app.keystring,
+            "etsy_shared_secret": etsy_app.shared_secret,
+            "etsy_api_url": self.etsy.base_url,
+            "etsy_connect_url": f"{self.etsy.base_url}/oauth/connect",
+            "image_hosts": ("127.0.0.1",),
+        }
+
     def stop(self) -> None:
         self.shopify.stop()
         self.etsy.stop()

@@ -109,7 +109,6 @@ def settings(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Settings:
     """Settings pointing adorn at the sandboxes, the test database and Redis; one variation."""
-    shopify_app, etsy_app = sandbox.shopify_state.app, sandbox.etsy_state.app
     return Settings.from_env({}).with_overrides(
         data_dir=tmp_path_factory.mktemp("adorn-data"),
         database_url=postgres_url,
@@ -119,14 +118,7 @@ def settings(
         app_url=app_url,
         secret_key="browser-test-secret-key",
         token_key=TokenCipher.new_key(),
-        shopify_api_key=shopify_app.client_id,
-        shopify_api_secret=shopify_app.client_secret,
-        shopify_base_url=f"{sandbox.shopify.base_url}/shops",
-        etsy_keystring=etsy_app.keystring,
-        etsy_shared_secret=etsy_app.shared_secret,
-        etsy_api_url=sandbox.etsy.base_url,
-        etsy_connect_url=f"{sandbox.etsy.base_url}/oauth/connect",
-        image_hosts=("127.0.0.1",),
+        **sandbox.app_settings(),
     )
 
 
