@@ -286,8 +286,27 @@ class _Dome:
         return _coverage(r - self.radius, px), self.finish.shade(_tube_normal(dx / r, dy / r, q))
 
 
+class _Tube:
+    """A round wire along some centre line: subclasses say how far a point is from that line."""
+
+    radius: float
+    finish: _Finish
+
+    def _offset(self, x: Array, y: Array) -> tuple[Array, Array]:
+        raise NotImplementedError
+
+    def distance(self, x: Array, y: Array) -> Array:
+        return np.hypot(*self._offset(x, y)) - self.radius
+
+    def render(self, x: Array, y: Array, px: float) -> tuple[Array, Array]:
+        dx, dy = self._offset(x, y)
+        d = np.maximum(np.hypot(dx, dy), 1e-6)
+        n = _tube_normal(dx / d, dy / d, d / self.radius)
+        return _coverage(d - self.radius, px), self.finish.shade(n)
+
+
 @dataclass(frozen=True)
-class _Capsule:
+class _Capsule(_Tube):
     """A round wire or bar between two points (prongs, hooks, watch hands, lugs)."""
 
     p0: Point
@@ -301,23 +320,11 @@ class _Capsule:
         return (min(xs) - r, min(ys) - r, max(xs) + r, max(ys) + r)
 
     def _offset(self, x: Array, y: Array) -> tuple[Array, Array]:
-        (ax, ay), (bx, by) = self.p0, self.p1
-        ux, uy = bx - ax, by - ay
-        t = np.clip(((x - ax) * ux + (y - ay) * uy) / max(ux * ux + uy * uy, 1e-12), 0.0, 1.0)
-        return x - (ax + t * ux), y - (ay + t * uy)
-
-    def distance(self, x: Array, y: Array) -> Array:
-        return np.hypot(*self._offset(x, y)) - self.radius
-
-    def render(self, x: Array, y: Array, px: float) -> tuple[Array, Array]:
-        dx, dy = self._offset(x, y)
-        d = np.maximum(np.hypot(dx, dy), 1e-6)
-        n = _tube_normal(dx / d, dy / d, d / self.radius)
-        return _coverage(d - self.radius, px), self.finish.shade(n)
+        return _segment_offset(self.p0, self.p1, x, y)
 
 
 @dataclass(frozen=True)
-class _Wire:
+class _Wire(_Tube):
     """A round wire bent along a polyline (ear hooks): one seamless tube."""
 
     points: tuple[Point, ...]
@@ -331,27 +338,24 @@ class _Wire:
 
     def _offset(self, x: Array, y: Array) -> tuple[Array, Array]:
         """Offset from the nearest point on the polyline."""
-        best_dx = best_dy = best = None
-        for p0, p1 in itertools.pairwise(self.points):
-            dx, dy = _Capsule(p0, p1, self.radius, self.finish)._offset(x, y)
+        segments = itertools.pairwise(self.points)
+        best_dx, best_dy = _segment_offset(*next(segments), x, y)
+        best = best_dx * best_dx + best_dy * best_dy
+        for p0, p1 in segments:
+            dx, dy = _segment_offset(p0, p1, x, y)
             d = dx * dx + dy * dy
-            if best is None or best_dx is None or best_dy is None:
-                best, best_dx, best_dy = d, dx, dy
-                continue
             closer = d < best
             best = np.where(closer, d, best)
             best_dx, best_dy = np.where(closer, dx, best_dx), np.where(closer, dy, best_dy)
-        assert best_dx is not None and best_dy is not None
         return best_dx, best_dy
 
-    def distance(self, x: Array, y: Array) -> Array:
-        return np.hypot(*self._offset(x, y)) - self.radius
 
-    def render(self, x: Array, y: Array, px: float) -> tuple[Array, Array]:
-        dx, dy = self._offset(x, y)
-        d = np.maximum(np.hypot(dx, dy), 1e-6)
-        n = _tube_normal(dx / d, dy / d, d / self.radius)
-        return _coverage(d - self.radius, px), self.finish.shade(n)
+def _segment_offset(p0: Point, p1: Point, x: Array, y: Array) -> tuple[Array, Array]:
+    """Offset of each point from the nearest point on the segment p0-p1."""
+    (ax, ay), (bx, by) = p0, p1
+    ux, uy = bx - ax, by - ay
+    t = np.clip(((x - ax) * ux + (y - ay) * uy) / max(ux * ux + uy * uy, 1e-12), 0.0, 1.0)
+    return x - (ax + t * ux), y - (ay + t * uy)
 
 
 @dataclass(frozen=True)
