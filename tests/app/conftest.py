@@ -24,6 +24,7 @@ from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.tokens import TokenCipher
 from jobs.context import current
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
+from tests.redis_databases import worker_database
 
 SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 APP_URL = "http://adorn.test"  # the test client's host: redirects to it are followed by hand
@@ -46,20 +47,8 @@ def sandbox() -> Iterator[SandboxStores]:
 
 @pytest.fixture(scope="session")
 def redis_url(worker_id: str) -> Iterator[str]:
-    """This test process's Redis database, emptied after the session."""
-    worker = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-    database = REDIS_DB_FIRST - worker
-    if database < REDIS_DB_LAST:
-        pytest.skip(f"too many xdist workers for the app tests' Redis databases ({worker_id})")
-    url = f"redis://127.0.0.1:6379/{database}"
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.ConnectionError as error:
-        pytest.skip(f"Redis unreachable at {url}: {error}")
-    yield url
-    client.flushdb()
-    client.close()
+    """This test process's Redis database, emptied before and after the session."""
+    yield from worker_database(worker_id, REDIS_DB_FIRST, REDIS_DB_LAST, "app")
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from app import create_app
@@ -29,6 +28,7 @@ from jobs.context import configure
 from tests.app.conftest import SPECS_DIR
 from tests.jobs.test_rq_workers import start_worker
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
+from tests.redis_databases import worker_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,19 +84,7 @@ def sandbox(app_url: str) -> Iterator[SandboxStores]:
 @pytest.fixture(scope="session")
 def redis_url(worker_id: str) -> Iterator[str]:
     """This test process's Redis database, emptied before and after the session."""
-    worker = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-    database = REDIS_DB_FIRST - worker
-    if database < REDIS_DB_LAST:
-        pytest.skip(f"too many xdist workers for the browser tests' Redis databases ({worker_id})")
-    url = f"redis://127.0.0.1:6379/{database}"
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
-    except redis.ConnectionError as error:
-        pytest.skip(f"Redis unreachable at {url}: {error}")
-    yield url
-    client.flushdb()
-    client.close()
+    yield from worker_database(worker_id, REDIS_DB_FIRST, REDIS_DB_LAST, "browser")
 
 
 @pytest.fixture(scope="session")
