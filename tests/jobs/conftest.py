@@ -24,10 +24,11 @@ from models.db import make_engine, migrate, session_scope
 from models.enums import ShopPlatform
 from models.queries import save_installed_shop
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
+from tests.redis_databases import database_url
 
 SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 CALLBACK = "http://127.0.0.1:9/auth/callback"  # never called: the test reads the redirect itself
-REDIS_URL = "redis://127.0.0.1:6379/13"  # RQ's keys have fixed names: a database of their own
+REDIS_URL = database_url(13)  # RQ's keys have fixed names: a database of their own
 
 
 @pytest.fixture(scope="session")
