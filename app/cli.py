@@ -17,6 +17,7 @@ from app.cli_tables import format_table
 from core.settings import Settings
 from imaging.cutout import cut_out
 from imaging.errors import BusyBackgroundError, ImagingError
+from imaging.generate.request import AgeRange, Background, LightDirection, Styling
 from imaging.image_io import load_image
 from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, BodyRegion, JewelryType
@@ -153,6 +154,109 @@ def templates_add(photo: Path, region: str, name: str | None, overrides: Sequenc
         click.echo(f"  note: {note}")
 
 
+@templates.command("generate")
+@click.option("--region", required=True, type=click.Choice([r.value for r in BodyRegion]))
+@click.option(
+    "--skin-tone",
+    required=True,
+    type=click.IntRange(1, 10),
+    help="Monk scale: 1 lightest, 10 deepest.",
+)
+@click.option(
+    "--age-range",
+    default=AgeRange.ADULT.value,
+    show_default=True,
+    type=click.Choice([a.value for a in AgeRange]),
+)
+@click.option(
+    "--styling",
+    default=Styling.MINIMAL.value,
+    show_default=True,
+    type=click.Choice([s.value for s in Styling]),
+)
+@click.option(
+    "--light",
+    default=LightDirection.LEFT.value,
+    show_default=True,
+    type=click.Choice([d.value for d in LightDirection]),
+    help="Where the key light comes from.",
+)
+@click.option(
+    "--background",
+    default=Background.LIGHT_GREY.value,
+    show_default=True,
+    type=click.Choice([b.value for b in Background]),
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 2**32 - 1),
+    help="Attempt 1 uses it; retries derive theirs from it.",
+)
+@click.option(
+    "--name", default=None, help="Template name (default: derived from the description and seed)."
+)
+@click.option(
+    "--model",
+    default=None,
+    help="Local diffusers folder or hub id of an SDXL-class text-to-image model.",
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda[:N].")
+@click.option("--size", default=1024, show_default=True, type=click.IntRange(64, 2048))
+@click.option("--steps", default=30, show_default=True, type=click.IntRange(1, 200))
+@click.option(
+    "--attempts",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 20),
+    help="Candidates to try before giving up.",
+)
+def templates_generate(
+    region: str,
+    skin_tone: int,
+    age_range: str,
+    styling: str,
+    light: str,
+    background: str,
+    seed: int,
+    name: str | None,
+    model: str | None,
+    device: str,
+    size: int,
+    steps: int,
+    attempts: int,
+) -> None:
+    """Generate a model photo from a description, annotate it and add it to the template library."""
+    from imaging.generate.request import TemplateRequest
+
+    settings = Settings.from_env()
+    request = TemplateRequest.parse(region, skin_tone, age_range, styling, light, background)
+    if model is None:
+        raise click.ClickException(
+            "no text-to-image model configured: pass --model with a local diffusers folder or "
+            "the hub id of an SDXL-class model"
+        )
+    from imaging.diffusion.config import DiffusionConfig
+    from imaging.diffusion.loading import PipelineUnavailable, load_pipeline
+    from imaging.generate.generator import TemplateGenerator
+
+    try:
+        pipeline = load_pipeline("text2image", DiffusionConfig(model=model, device=device))
+    except PipelineUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    generator = TemplateGenerator(pipeline, model, size=size, steps=steps, max_attempts=attempts)
+    result = generator(
+        request, seed, name=name, progress=lambda attempt: click.echo(attempt.describe(), err=True)
+    )
+    path = result.template.save(settings.templates_dir)
+    a = result.template.annotation
+    click.echo(
+        f"added {result.template.name}: {a.region} at {a.px_per_mm:.2f} px/mm ({a.scale_source}), "
+        f"seed {result.seed} -> {path}"
+    )
+
+
 @templates.command("list")
 def templates_list() -> None:
     """List the template library."""
@@ -287,6 +391,17 @@ def worker(queue_name: str) -> None:
     if settings.redis_url is None:
         raise click.ClickException("a worker needs REDIS_URL: without it jobs run in the web app")
     run_worker(settings, [queue_name])
+
+
+@main.command()
+def clock() -> None:
+    """Enqueue the timed jobs (the Etsy poll) on Redis until stopped; several clocks may run."""
+    from jobs.schedule import run_clock
+
+    settings = Settings.from_env()
+    if settings.redis_url is None:
+        raise click.ClickException("the clock needs REDIS_URL: without it the web app runs it")
+    run_clock(settings)
 
 
 def _render_summary(result: RenderResult) -> str:

@@ -121,7 +121,7 @@ def annotate_photo(
     """
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise AnnotationError("the model photo must be an RGB image")
-    image8 = np.ascontiguousarray(np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8))
+    image8 = _uint8(rgb)
     annotators = {
         BodyRegion.HAND: _annotate_hand,
         BodyRegion.WRIST: _annotate_wrist,
@@ -134,6 +134,16 @@ def annotate_photo(
     return Template(
         name=name, rgb=rgb, annotation=annotation, body_mask=body_mask, hair_mask=hair_mask
     )
+
+
+def hand_landmarks(rgb: FloatImage) -> list[Points]:
+    """The 21 mediapipe hand landmarks (pixels, x y) of each hand in the photo, largest first:
+    the hand `annotate_photo` measures for a ring is the first."""
+    return [hand.points for hand in _hands(_uint8(rgb))]
+
+
+def _uint8(rgb: FloatImage) -> NDArray[np.uint8]:
+    return np.ascontiguousarray(np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8))
 
 
 _Result = tuple[Annotation, FloatImage, FloatImage | None]

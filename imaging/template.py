@@ -66,6 +66,20 @@ class WristAnchor:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """How a generated model photo was made (text to image): enough to make it again."""
+
+    model: str  # local folder or hub id of the text-to-image model
+    prompt: str
+    negative_prompt: str
+    seed: int
+    steps: int
+    guidance_scale: float
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Annotation:
     """What adorn knows about a model photo. Scale is pixels per millimetre at the anchor."""
 
@@ -86,6 +100,7 @@ class Annotation:
     pose_tolerance_mm: float = 1.5  # shift a variation may add
     source: str = "auto"  # auto (mediapipe), generated (adorn's sample generator), manual
     notes: tuple[str, ...] = ()
+    provenance: Provenance | None = None  # set on photos adorn generated from a description
     version: int = ANNOTATION_VERSION
 
     def to_json(self) -> str:
@@ -95,19 +110,20 @@ class Annotation:
     def from_dict(cls, data: dict[str, Any]) -> Annotation:
         """Build from parsed JSON; raises ValueError naming a missing or malformed field."""
         try:
-            anchors: dict[str, Any] = {
+            nested: dict[str, Any] = {
                 "neck": _build(NeckAnchor, data.get("neck")),
                 "ears": _build(EarAnchor, data.get("ears")),
                 "finger": _build(FingerAnchor, data.get("finger")),
                 "wrist": _build(WristAnchor, data.get("wrist")),
+                "provenance": _build(Provenance, data.get("provenance")),
             }
             plain = {
                 f.name: _tupled(data[f.name])
                 for f in fields(cls)
-                if f.name in data and f.name not in anchors
+                if f.name in data and f.name not in nested
             }
             plain["region"] = BodyRegion(data["region"])
-            return cls(**plain, **anchors)
+            return cls(**plain, **nested)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"malformed template annotation: {exc}") from None
 

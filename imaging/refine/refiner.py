@@ -1,0 +1,388 @@
+"""Contact-band refinement: an SDXL inpainting pass over the few millimetres where metal meets
+skin, on rendered variations, keeping the piece's own pixels and never making QA worse.
+
+For each variation: the band (a ring around the piece plus its cast shadow, never its interior)
+is cut out in a square window, repainted at low strength at the model's working size, pasted back
+with a feathered seam, and the piece's pixels are put back exactly. QA runs again; a variation
+whose metal colour, edges, scale or tier got worse keeps its composite, and the outcome says why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from PIL import Image
+
+from imaging.cutout import Cutout
+from imaging.diffusion.config import DiffusionConfig
+from imaging.diffusion.convert import image_to_pil, images_from_output, mask_to_pil
+from imaging.diffusion.loading import SdxlPipeline, load_pipeline
+from imaging.export import ExportedImage, export_for_platform, read_export_metadata
+from imaging.image_io import FloatImage
+from imaging.light import Box
+from imaging.overlay import draw_qa_overlay
+from imaging.platforms import get_platform
+from imaging.product_spec import ProductSpec
+from imaging.qa import evaluate_render, reshoot_verdict
+from imaging.refine.band import SHADOW_MIN, contact_band_mask, ring_width_px
+from imaging.refine.verdict import worse_than_composite
+from imaging.refine.window import (
+    Window,
+    cut_window,
+    feathered_weight,
+    paste_back,
+    window_around,
+)
+from imaging.render import RenderedVariation, RenderResult
+
+RefineStatus = Literal["refined", "kept_composite", "skipped"]
+# A StableDiffusionXLInpaintPipeline, or anything called like one that returns `.images`.
+InpaintPipeline = SdxlPipeline
+
+DEFAULT_PROMPT = (
+    "close-up photograph of a {jewelry} worn on skin, soft natural contact shadow where the "
+    "metal touches the skin, realistic skin texture, sharp focus"
+)
+DEFAULT_NEGATIVE_PROMPT = "blurry, painting, cartoon, distorted, extra jewelry, text, watermark"
+REFINED_SOURCE_TYPE = "compositeWithTrainedAlgorithmicMedia"
+
+
+@dataclass(frozen=True)
+class RefineSettings:
+    """How the band is drawn and repainted. Ring width is `ring_px` when given, else `ring_mm`
+    at the template's scale; `feather_px` None is half the ring width. `size_px` is the side of
+    the square the model works on; `batch_size` variations go through the model in one call."""
+
+    strength: float = 0.3
+    steps: int = 30
+    size_px: int = 1024
+    guidance_scale: float = 5.0
+    batch_size: int = 3
+    ring_mm: float = 2.0
+    ring_px: float | None = None
+    feather_px: float | None = None
+    shadow_min: float = SHADOW_MIN
+    prompt: str = DEFAULT_PROMPT  # "{jewelry}" becomes the spec's jewelry type
+    negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.strength <= 1.0:
+            raise ValueError(f"strength must be in (0, 1], got {self.strength}")
+        if self.steps < 1:
+            raise ValueError(f"steps must be at least 1, got {self.steps}")
+        if self.denoising_steps < 1:
+            raise ValueError(
+                f"{self.steps} steps at strength {self.strength} denoise no step: raise either"
+            )
+        if self.size_px < 64 or self.size_px % 8:
+            raise ValueError(f"size_px must be a multiple of 8, at least 64, got {self.size_px}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.guidance_scale < 0:
+            raise ValueError(f"guidance_scale must not be negative, got {self.guidance_scale}")
+        if self.ring_px is None and self.ring_mm <= 0:
+            raise ValueError(f"ring_mm must be positive, got {self.ring_mm}")
+        if self.ring_px is not None and self.ring_px <= 0:
+            raise ValueError(f"ring_px must be positive, got {self.ring_px}")
+        if self.feather_px is not None and self.feather_px <= 0:
+            raise ValueError(f"feather_px must be positive, got {self.feather_px}")
+
+    @property
+    def denoising_steps(self) -> int:
+        """Steps the model actually runs: the last `strength` of the schedule (as diffusers counts)."""
+        return min(int(self.steps * self.strength), self.steps)
+
+
+@dataclass(frozen=True)
+class RefineOutcome:
+    """What refinement did to one variation, and why."""
+
+    index: int  # the variation's index in its render
+    status: RefineStatus
+    reason: str
+    seed: int | None  # None when skipped
+    seconds: float  # its share of the model call, plus paste-back, QA and exports
+    tier_before: str
+    tier_after: str | None  # the refined render's tier, also when it was dropped
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RefineResult:
+    """The variations after refinement (each refined, or its composite kept) and the outcomes."""
+
+    variations: list[RenderedVariation]
+    outcomes: list[RefineOutcome]
+    model: str | None
+    seconds: float = 0.0
+    settings: RefineSettings | None = None  # None when skipped
+
+    def applied_to(self, render: RenderResult) -> RenderResult:
+        """`render` with these variations in place of its own, and its verdict re-judged."""
+        verdict = reshoot_verdict([rendered.qa for rendered in self.variations])
+        return replace(render, variations=list(self.variations), verdict=verdict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "seconds": round(self.seconds, 3),
+            "settings": None if self.settings is None else asdict(self.settings),
+            "outcomes": [outcome.to_dict() for outcome in self.outcomes],
+        }
+
+
+def skip_refinement(variations: Sequence[RenderedVariation], reason: str) -> RefineResult:
+    """The compositing path: every variation unchanged, each outcome "skipped" with `reason`
+    (for example a PipelineUnavailable's message)."""
+    outcomes = [
+        RefineOutcome(
+            index=rendered.variation.index,
+            status="skipped",
+            reason=reason,
+            seed=None,
+            seconds=0.0,
+            tier_before=rendered.qa.tier.value,
+            tier_after=None,
+        )
+        for rendered in variations
+    ]
+    return RefineResult(list(variations), outcomes, model=None)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One variation ready for the model: its window, blend weight and model inputs."""
+
+    window: Window
+    weight: FloatImage  # over window.inside
+    image: Image.Image
+    mask: Image.Image
+
+
+class ContactBandRefiner:
+    """Refines the contact band of rendered variations with an SDXL inpainting pipeline.
+
+    Load the pipeline once per process (`ContactBandRefiner.load`) and call the refiner for each
+    product's variations: they go through the model `settings.batch_size` at a time.
+    """
+
+    def __init__(
+        self,
+        pipeline: InpaintPipeline,
+        settings: RefineSettings | None = None,
+        model: str = "unnamed",
+    ) -> None:
+        self.pipeline = pipeline
+        self.settings = settings or RefineSettings()
+        self.model = model
+
+    @classmethod
+    def load(
+        cls, config: DiffusionConfig, settings: RefineSettings | None = None
+    ) -> ContactBandRefiner:
+        """A refiner on the inpainting weights `config` names; PipelineUnavailable when there
+        are none or they fail to load (the caller then uses skip_refinement)."""
+        pipeline = load_pipeline("inpaint", config)
+        return cls(pipeline, settings, model=str(config.model))
+
+    def __call__(
+        self,
+        variations: Sequence[RenderedVariation],
+        cutout: Cutout,
+        spec: ProductSpec,
+        seeds: Sequence[int] | None = None,
+    ) -> RefineResult:
+        """Refine each variation of one product; `seeds` default to each variation's own seed.
+        The same seed on the same variation and device gives the same image."""
+        started = time.perf_counter()
+        chosen: list[RenderedVariation] = []
+        outcomes: list[RefineOutcome] = []
+        for batch, batch_seeds in self._batches(variations, seeds):
+            batch_started = time.perf_counter()
+            repainted = self._repaint(batch, spec, batch_seeds)
+            share = (time.perf_counter() - batch_started) / len(batch)
+            for rendered, (window, rgb), seed in zip(batch, repainted, batch_seeds, strict=True):
+                judged_started = time.perf_counter()
+                variation, outcome = self._judge(rendered, window, rgb, cutout, spec, seed)
+                seconds = share + time.perf_counter() - judged_started
+                chosen.append(variation)
+                outcomes.append(replace(outcome, seconds=round(seconds, 4)))
+        elapsed = time.perf_counter() - started
+        return RefineResult(chosen, outcomes, self.model, elapsed, self.settings)
+
+    def refine_pixels(
+        self,
+        variations: Sequence[RenderedVariation],
+        spec: ProductSpec,
+        seeds: Sequence[int] | None = None,
+    ) -> list[FloatImage]:
+        """The refined full-size canvases, piece pixels put back, before QA judges them: what
+        the refiner would show, whether or not it is kept."""
+        return [
+            rgb
+            for batch, batch_seeds in self._batches(variations, seeds)
+            for _, rgb in self._repaint(batch, spec, batch_seeds)
+        ]
+
+    def _batches(
+        self, variations: Sequence[RenderedVariation], seeds: Sequence[int] | None
+    ) -> Iterator[tuple[list[RenderedVariation], list[int]]]:
+        """The variations and their seeds, `batch_size` at a time, after checking them."""
+        if not variations:
+            raise ValueError("no variations to refine")
+        if seeds is None:
+            seeds = [rendered.variation.seed for rendered in variations]
+        if len(seeds) != len(variations):
+            raise ValueError(f"{len(seeds)} seeds for {len(variations)} variations: give one each")
+        size = self.settings.batch_size
+        for start in range(0, len(variations), size):
+            batch_seeds = [int(seed) for seed in seeds[start : start + size]]
+            yield list(variations[start : start + size]), batch_seeds
+
+    def _prepare(self, rendered: RenderedVariation) -> _Prepared:
+        composite = rendered.composite
+        alpha = _piece_alpha(rendered)
+        px_per_mm = rendered.variation.template.annotation.px_per_mm
+        ring = ring_width_px(px_per_mm, self.settings.ring_mm, self.settings.ring_px)
+        feather = self.settings.feather_px or max(ring / 2.0, 1.5)
+        band = contact_band_mask(alpha, composite.shadow, ring, self.settings.shadow_min)
+        window = window_around(band, feather)
+        size = self.settings.size_px
+        # A band pixel only partly inside a working pixel still marks it: thin rings survive.
+        mask = cut_window(band.astype(np.float32), window, size) > 0.0
+        return _Prepared(
+            window=window,
+            weight=feathered_weight(band, window, feather),
+            image=image_to_pil(cut_window(composite.rgb, window, size)),
+            mask=mask_to_pil(mask),
+        )
+
+    def _repaint(
+        self, batch: list[RenderedVariation], spec: ProductSpec, seeds: list[int]
+    ) -> list[tuple[Window, FloatImage]]:
+        """One model call for the batch; each result pasted back with the piece put back, with
+        the window it came from."""
+        settings = self.settings
+        prepared = [self._prepare(rendered) for rendered in batch]
+        prompt = settings.prompt.replace("{jewelry}", spec.jewelry_type.value)
+        # CPU generators: the same seed gives the same noise on any device.
+        generators = [torch.Generator("cpu").manual_seed(seed) for seed in seeds]
+        output = self.pipeline(
+            prompt=[prompt] * len(batch),
+            negative_prompt=[settings.negative_prompt] * len(batch),
+            image=[ready.image for ready in prepared],
+            mask_image=[ready.mask for ready in prepared],
+            height=settings.size_px,
+            width=settings.size_px,
+            strength=settings.strength,
+            num_inference_steps=settings.steps,
+            guidance_scale=settings.guidance_scale,
+            generator=generators,
+            output_type="np",
+        )
+        windows = images_from_output(output.images)
+        refined = []
+        for rendered, ready, window_rgb in zip(batch, prepared, windows, strict=True):
+            alpha = _piece_alpha(rendered)
+            canvas = rendered.composite.rgb
+            pasted = paste_back(canvas, window_rgb, ready.window, ready.weight, alpha)
+            refined.append((ready.window, pasted))
+        return refined
+
+    def _judge(
+        self,
+        rendered: RenderedVariation,
+        window: Window,
+        rgb: FloatImage,
+        cutout: Cutout,
+        spec: ProductSpec,
+        seed: int,
+    ) -> tuple[RenderedVariation, RefineOutcome]:
+        """The refined variation when its QA is no worse than the composite's, else the composite."""
+        template = rendered.variation.template
+        composite = replace(rendered.composite, rgb=rgb, box=_union(rendered.composite.box, window))
+        qa = evaluate_render(cutout, composite, rendered.placement, template, spec)
+        worse = worse_than_composite(rendered.qa, qa)
+        outcome = RefineOutcome(
+            index=rendered.variation.index,
+            status="kept_composite" if worse else "refined",
+            reason="; ".join(worse) if worse else "QA no worse than the composite",
+            seed=seed,
+            seconds=0.0,
+            tier_before=rendered.qa.tier.value,
+            tier_after=qa.tier.value,
+        )
+        if worse:
+            return rendered, outcome
+        overlay = draw_qa_overlay(composite, rendered.placement, qa, template)
+        settings = {
+            "pipeline": "refined",
+            "tier": qa.tier.value,
+            "refine_model": self.model,
+            "refine_seed": seed,
+            "refine_strength": self.settings.strength,
+            "refine_steps": self.settings.steps,
+        }
+        exports = {
+            name: _reexport(rgb, rendered, exported, settings)
+            for name, exported in rendered.exports.items()
+        }
+        refined = RenderedVariation(
+            rendered.variation, rendered.placement, composite, qa, overlay, exports
+        )
+        return refined, outcome
+
+
+def _piece_alpha(rendered: RenderedVariation) -> FloatImage:
+    """The piece's alpha as it was composited (after blur matching), the placement's otherwise."""
+    alpha = rendered.composite.alpha
+    return alpha if alpha is not None else rendered.placement.alpha
+
+
+def _reexport(
+    rgb: FloatImage,
+    rendered: RenderedVariation,
+    exported: ExportedImage,
+    changes: dict[str, str | int | float],
+) -> ExportedImage:
+    """The refined render exported like the composite was: same platform, crop and settings,
+    with the refinement recorded and the source type saying diffusion touched it."""
+    settings: dict[str, str | int | float] = dict(read_export_metadata(exported.data)["settings"])
+    settings.update(changes)
+    variation = rendered.variation
+    return export_for_platform(
+        rgb,
+        _focus_box(rendered.placement.alpha_unoccluded),
+        get_platform(exported.platform),
+        settings,
+        digital_source_type=REFINED_SOURCE_TYPE,
+        crop_zoom=variation.crop_zoom,
+        crop_shift=variation.crop_shift,
+    )
+
+
+def _focus_box(alpha: FloatImage) -> tuple[int, int, int, int]:
+    """Bounding box (x0, y0, x1, y1) of the visible piece, as the render pipeline frames exports."""
+    ys, xs = np.nonzero(alpha > 0.1)
+    if xs.size == 0:
+        return (0, 0, alpha.shape[1], alpha.shape[0])
+    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+
+
+def _union(box: Box | None, window: Window) -> Box:
+    rows, cols = window.inside
+    if box is None:
+        return Box(rows.start, rows.stop, cols.start, cols.stop)
+    return Box(
+        min(box.top, rows.start),
+        max(box.bottom, rows.stop),
+        min(box.left, cols.start),
+        max(box.right, cols.stop),
+    )
