@@ -33,6 +33,14 @@ class Settings:
     openai_model: str
     # Local folder or hub id of an SDXL-class inpainting model; None skips refinement.
     refine_model: str | None
+    # "auto" refines on CUDA and keeps the composite on a machine without one; "cpu" forces it.
+    refine_device: str
+    refine_strength: float  # how much of the contact band the model may repaint (0-1)
+    refine_steps: int
+    refine_size_px: int  # the side of the square the model repaints (SDXL: 1024)
+    refine_compile: bool  # torch.compile the UNet (slow first call, faster after)
+    # Local folder or hub id of an SDXL-class text-to-image model for generated templates.
+    generate_model: str | None
     specs_dir: Path  # the platforms' published API schemas, which the sandbox stores enforce
     # The web app and the platforms.
     app_url: str  # where the platforms reach adorn (OAuth callbacks, webhooks)
@@ -46,6 +54,7 @@ class Settings:
     etsy_api_url: str
     etsy_connect_url: str
     image_hosts: tuple[str, ...]  # extra hosts product photos may be downloaded from (the sandbox)
+    etsy_poll_interval_s: int  # how often the clock enqueues the poll of Etsy shops for changes
 
     @property
     def in_process_jobs(self) -> bool:
@@ -67,6 +76,12 @@ class Settings:
             openai_api_key=env.get("OPENAI_API_KEY") or None,
             openai_model=env.get("ADORN_OPENAI_MODEL", "gpt-4o-mini"),
             refine_model=env.get("ADORN_REFINE_MODEL") or None,
+            refine_device=env.get("ADORN_REFINE_DEVICE", "auto"),
+            refine_strength=float(env.get("ADORN_REFINE_STRENGTH", "0.3")),
+            refine_steps=int(env.get("ADORN_REFINE_STEPS", "30")),
+            refine_size_px=int(env.get("ADORN_REFINE_SIZE_PX", "1024")),
+            refine_compile=env.get("ADORN_REFINE_COMPILE", "") == "1",
+            generate_model=env.get("ADORN_GENERATE_MODEL") or None,
             specs_dir=Path(env.get("ADORN_SPECS_DIR", str(_DEFAULT_SPECS_DIR))),
             app_url=env.get("ADORN_APP_URL", "http://127.0.0.1:8600"),
             secret_key=env.get("ADORN_SECRET_KEY", _LOCAL_ONLY_KEY),
@@ -81,6 +96,7 @@ class Settings:
                 "ADORN_ETSY_CONNECT_URL", "https://www.etsy.com/oauth/connect"
             ),
             image_hosts=tuple(h for h in env.get("ADORN_IMAGE_HOSTS", "").split(",") if h),
+            etsy_poll_interval_s=int(env.get("ADORN_ETSY_POLL_S", "300")),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

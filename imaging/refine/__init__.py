@@ -4,22 +4,6 @@
     refined = refiner(render.variations, render.cutout, render.spec)
     render = refined.applied_to(render)
 
-Without weights, `ContactBandRefiner.load` raises PipelineUnavailable and `skip_refinement`
-keeps the compositing path with the reason recorded.
+`imaging.refine.refiner` loads torch and diffusers; `imaging.refine.outcome` (settings, outcomes,
+`skip_refinement` for the compositing path) does not, so this package imports neither eagerly.
 """
-
-from imaging.refine.refiner import (
-    ContactBandRefiner,
-    RefineOutcome,
-    RefineResult,
-    RefineSettings,
-    skip_refinement,
-)
-
-__all__ = [
-    "ContactBandRefiner",
-    "RefineOutcome",
-    "RefineResult",
-    "RefineSettings",
-    "skip_refinement",
-]

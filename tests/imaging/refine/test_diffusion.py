@@ -26,7 +26,7 @@ from imaging.diffusion.loading import (
     pick_device,
 )
 from imaging.diffusion.random_models import build_random_sdxl
-from imaging.refine import ContactBandRefiner
+from imaging.refine.refiner import ContactBandRefiner
 
 # Parameter counts of stabilityai/stable-diffusion-xl-base-1.0 (and its 9-channel inpainting UNet).
 SDXL_PARAMETERS = {

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from imaging.export import read_export_metadata
-from imaging.refine import ContactBandRefiner, RefineSettings, skip_refinement
 from imaging.refine.band import OPAQUE_ALPHA, contact_band_mask
+from imaging.refine.outcome import RefineSettings, skip_refinement
+from imaging.refine.refiner import ContactBandRefiner
 from imaging.refine.window import window_around
 from imaging.render import RenderResult
 

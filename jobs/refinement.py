@@ -1,0 +1,108 @@
+"""The optional diffusion stage of a generate job: contact-band refinement on the GPU worker.
+
+The refiner is loaded once per worker process and kept (the gpu queue's worker does not fork, so
+the weights stay on the GPU between jobs). Without weights, without a GPU, or when the weights fail
+to load, the render keeps its composites and the report says why. torch and diffusers are imported
+only here, and only when a refine model is configured, so the web app and the default worker never
+load them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from core.settings import Settings
+from imaging.refine.outcome import skip_refinement
+from imaging.render import RenderResult
+
+if TYPE_CHECKING:
+    from imaging.refine.refiner import ContactBandRefiner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _LoadedRefiner:
+    """What loading gave for one configuration: a refiner, or the reason there is none."""
+
+    refiner: ContactBandRefiner | None
+    unavailable: str | None
+
+
+_loaded: dict[tuple[object, ...], _LoadedRefiner] = {}
+
+
+def refine_render(result: RenderResult, settings: Settings) -> tuple[RenderResult, dict[str, Any]]:
+    """Refine the contact band of every variation of `result` in batches, or keep the composites.
+
+    Returns the render to save (refined variations where QA did not get worse) and the refine
+    report for the run's record: model, seconds, and per variation its status and reason.
+    """
+    if settings.refine_model is None:
+        return result, _skipped(result, "no refine model configured (ADORN_REFINE_MODEL)")
+    loaded = _refiner_for(settings)
+    if loaded.refiner is None:
+        return result, _skipped(result, loaded.unavailable or "refiner unavailable")
+    refined = loaded.refiner(result.variations, result.cutout, result.spec)
+    return refined.applied_to(result), refined.to_dict()
+
+
+def release_refiner() -> None:
+    """Drop the loaded refiners and free their GPU memory (before loading another model)."""
+    if not _loaded:
+        return
+    from imaging.diffusion.loading import free_memory
+
+    _loaded.clear()
+    free_memory()
+
+
+def _refiner_for(settings: Settings) -> _LoadedRefiner:
+    """The refiner for this configuration, loaded on the first call of the process."""
+    key = (
+        settings.refine_model,
+        settings.refine_device,
+        settings.refine_strength,
+        settings.refine_steps,
+        settings.refine_size_px,
+        settings.refine_compile,
+    )
+    if key not in _loaded:
+        _loaded[key] = _load(settings)
+    return _loaded[key]
+
+
+def _load(settings: Settings) -> _LoadedRefiner:
+    from imaging.diffusion.config import DiffusionConfig
+    from imaging.diffusion.loading import PipelineUnavailable, pick_device
+    from imaging.refine.outcome import RefineSettings
+    from imaging.refine.refiner import ContactBandRefiner
+
+    device = pick_device(settings.refine_device)
+    if device == "cpu" and settings.refine_device != "cpu":
+        # SDXL at 1024 px takes minutes per image on a CPU: keep the composite instead.
+        return _LoadedRefiner(None, "no CUDA device on this worker: composites kept")
+    config = DiffusionConfig(
+        model=settings.refine_model,
+        device=device,
+        compile_unet=settings.refine_compile,
+        local_files_only=False,
+    )
+    refine_settings = RefineSettings(
+        strength=settings.refine_strength,
+        steps=settings.refine_steps,
+        size_px=settings.refine_size_px,
+    )
+    try:
+        refiner = ContactBandRefiner.load(config, refine_settings)
+    except PipelineUnavailable as exc:
+        log.warning("contact-band refinement off: %s", exc)
+        return _LoadedRefiner(None, str(exc))
+    log.info("contact-band refiner loaded from %s on %s", settings.refine_model, device)
+    return _LoadedRefiner(refiner, None)
+
+
+def _skipped(result: RenderResult, reason: str) -> dict[str, Any]:
+    return skip_refinement(result.variations, reason).to_dict()

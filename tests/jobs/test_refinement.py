@@ -1,0 +1,99 @@
+"""The generate job's refine stage: loaded once per process, and every way it cannot run keeps
+the composites with the reason in the report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from core.settings import Settings
+from imaging.render import RenderResult
+from jobs import refinement
+from tests.imaging.refine.conftest import (  # noqa: F401  (fixtures)
+    one_torch_thread,
+    ring_render,
+    tiny_inpaint,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_cache() -> Iterator[None]:
+    refinement.release_refiner()
+    yield
+    refinement.release_refiner()
+
+
+def _settings(**changes: object) -> Settings:
+    return Settings.from_env({}).with_overrides(**changes)
+
+
+def _statuses(report: dict[str, Any]) -> set[str]:
+    return {outcome["status"] for outcome in report["outcomes"]}
+
+
+def test_without_a_model_the_composites_are_kept_and_the_report_says_why(
+    ring_render: RenderResult,  # noqa: F811
+) -> None:
+    result, report = refinement.refine_render(ring_render, _settings())
+
+    assert result is ring_render
+    assert _statuses(report) == {"skipped"}
+    assert "ADORN_REFINE_MODEL" in report["outcomes"][0]["reason"]
+    assert len(report["outcomes"]) == len(ring_render.variations)
+
+
+def test_a_machine_without_cuda_keeps_the_composites(ring_render: RenderResult) -> None:  # noqa: F811
+    settings = _settings(refine_model="stabilityai/any-inpainting-model", refine_device="auto")
+
+    result, report = refinement.refine_render(ring_render, settings)
+
+    assert result is ring_render
+    assert "no CUDA device" in report["outcomes"][0]["reason"]
+
+
+def test_weights_that_fail_to_load_keep_the_composites(
+    ring_render: RenderResult,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    settings = _settings(refine_model=str(tmp_path / "missing"), refine_device="cpu")
+
+    result, report = refinement.refine_render(ring_render, settings)
+
+    assert result is ring_render
+    assert _statuses(report) == {"skipped"}
+    assert "missing" in report["outcomes"][0]["reason"]
+
+
+def test_a_saved_model_is_loaded_once_and_refines_every_variation(
+    ring_render: RenderResult,  # noqa: F811
+    tiny_inpaint: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    tiny_inpaint.save_pretrained(tmp_path / "tiny")
+    settings = _settings(
+        refine_model=str(tmp_path / "tiny"),
+        refine_device="cpu",
+        refine_strength=0.5,
+        refine_steps=4,
+        refine_size_px=64,
+    )
+
+    result, report = refinement.refine_render(ring_render, settings)
+    loaded = refinement._refiner_for(settings).refiner
+    again, _ = refinement.refine_render(ring_render, settings)
+
+    assert loaded is not None and refinement._refiner_for(settings).refiner is loaded
+    assert report["model"] == str(tmp_path / "tiny")
+    assert len(report["outcomes"]) == len(result.variations) == len(ring_render.variations)
+    assert _statuses(report) <= {"refined", "kept_composite"}
+    for before, after, outcome in zip(
+        ring_render.variations, result.variations, report["outcomes"], strict=True
+    ):
+        changed = not np.array_equal(before.composite.rgb, after.composite.rgb)
+        assert changed == (outcome["status"] == "refined")
+    for first, second in zip(result.variations, again.variations, strict=True):
+        assert np.array_equal(first.composite.rgb, second.composite.rgb)  # same seeds, same images
