@@ -13,13 +13,14 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app for `settings` (default: read from the environment).
 
-    Migrates the database to the newest schema and sets the process's job context, so a fresh
-    install starts with one command.
+    Migrates the database to the newest schema and sets the process's job context (without
+    Redis, also starts the clock that enqueues the timed jobs), so a fresh install starts with
+    one command.
     """
     from app import auth, dashboard, export, files, presets, review, webhooks
     from app.csrf import csrf
     from app.web import AdornState
-    from jobs import context
+    from jobs import context, schedule
     from models.db import migrate
 
     settings = settings or Settings.from_env()
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite file's folder by default
     job_context = context.configure(settings)
     migrate(job_context.engine)
+    if settings.in_process_jobs:
+        schedule.start_in_process_clock()  # with Redis, `adorn clock` runs it
     app.extensions["adorn"] = AdornState(settings, job_context)
     csrf.init_app(app)
     csrf.exempt(webhooks.blueprint.name)  # authenticated by their HMAC instead

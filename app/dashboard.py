@@ -8,10 +8,11 @@ from werkzeug.wrappers import Response
 
 from app.auth import require_shop
 from app.catalog import catalog_rows, generation_cost
+from app.job_boxes import job_boxes, running_job_ids
 from app.progress import job_id_for, job_token
 from app.web import db, found, shop_id
 from imaging.jewelry import JewelryType
-from jobs.api import enqueue_generate, job_status
+from jobs.api import enqueue_generate, enqueue_sync, job_status
 from jobs.queues import UnknownJobError
 from models.queries import get_product, list_products
 from models.tables import Shop
@@ -22,20 +23,28 @@ blueprint.before_request(require_shop)
 
 @blueprint.get("/")
 def catalog() -> str:
-    """The shop's catalog, the cost per approved image, and progress of jobs just started."""
+    """The shop's catalog, the cost per approved image, and the progress of its jobs: those just
+    started and any still running (the first sync after an install, automatic generations)."""
     with db() as session:
         shop = found(session.get(Shop, shop_id()))
         rows = catalog_rows(session, shop_id())
         costs = generation_cost(session, shop_id())
-    tokens = [t for t in request.args.getlist("job") if job_id_for(shop_id(), t)]
+        running = running_job_ids(session, shop_id(), shop.platform.value)
+        jobs = job_boxes(shop_id(), request.args.getlist("job"), running, session)
     return render_template(
         "dashboard.html",
         shop=shop,
         rows=rows,
         costs=costs,
         jewelry_types=[t.value for t in JewelryType],
-        job_tokens=tokens,
+        jobs=jobs,
     )
+
+
+@blueprint.post("/sync")
+def sync() -> Response:
+    """Sync the catalog from the store now."""
+    return redirect(url_for("dashboard.catalog", job=job_token(shop_id(), enqueue_sync(shop_id()))))
 
 
 @blueprint.post("/generate")

@@ -2,9 +2,9 @@
 
 The sandbox stores run in-process with a small sample catalog; adorn's web app is served on
 loopback and installed into the sandbox shop through the real OAuth flow over HTTP. Jobs run
-in-process, so the install callback syncs the catalog and, as for any new product of a shop with
-auto-generate on, generates each product's variations (inspecting its photo first) before it
-answers: the demo follows that from the database while the install is in flight. It then
+in-process, on the app's job thread: the install callback enqueues the sync, which, as for any
+new product of a shop with auto-generate on, enqueues each product's generation (inspecting its
+photo first); the demo follows that from the database until the jobs are done. It then
 approves every variation that reaches the listing tier, writes the copy and publishes back to
 the sandbox, all through the same job functions the web app enqueues.
 """
@@ -31,7 +31,7 @@ from integrations.records import ADORN_ALT_MARKER
 from integrations.sandbox.server import serve_in_thread
 from integrations.sandbox.stores import DEMO_SHOP, SandboxStores, start_sandbox_stores
 from jobs import queues
-from jobs.api import enqueue_describe, enqueue_publish, job_status
+from jobs.api import enqueue_describe, enqueue_publish, job_status, wait_for_idle
 from jobs.context import current
 from jobs.tasks import redact_shop
 from models.db import session_scope
@@ -45,7 +45,7 @@ from models.queries import (
 )
 from models.tables import GeneratedImage, Product
 
-# The whole install (sync and generation included) is one HTTP request on the embedded default.
+# The install over HTTP: the app, the sandbox's approval page, the app's callback.
 INSTALL_TIMEOUT_S = 3600.0
 _POLL_S = 0.5
 _TIER_RANK = {tier.value: rank for rank, tier in enumerate(Tier)}
@@ -200,7 +200,7 @@ def _sandbox_settings(
 
 def _install(app_url: str, expected_images: int, show_progress: bool) -> None:
     """Install over HTTP in a thread (app -> sandbox approval -> app callback) while a progress
-    bar follows the sync and the auto-generation from the database."""
+    bar follows the sync and the auto-generation it enqueues from the database."""
     outcome: list[requests.Response | BaseException] = []
 
     def install() -> None:
@@ -218,7 +218,7 @@ def _install(app_url: str, expected_images: int, show_progress: bool) -> None:
         unit="image",
         disable=not show_progress,
     ) as bar:
-        while thread.is_alive():
+        while thread.is_alive() or not wait_for_idle(_POLL_S):
             thread.join(_POLL_S)
             synced, generated = _progress_counts()
             bar.set_postfix_str(f"{synced} products synced", refresh=False)
@@ -273,6 +273,7 @@ def _approve_listing_tier(product_id: int) -> None:
 
 
 def _check(job_id: str) -> None:
+    wait_for_idle()
     status = job_status(job_id)
     if status.state == "failed":
         raise RuntimeError(f"job {job_id} failed: {status.error}")

@@ -37,6 +37,7 @@ MANIFEST_COLUMNS = (
     "tier",
     "scale_nudge",
     "offset_nudge_mm",
+    "shadows_deg",
 )
 
 
@@ -111,6 +112,7 @@ def build_export_zip(approved: list[ApprovedImage], files: FileStorage) -> bytes
                         image.tier or "",
                         image.scale_nudge,
                         " ".join(str(v) for v in image.offset_nudge_mm),
+                        image.qa_report.get("light_deg", ""),
                     ]
                 )
         archive.writestr("manifest.csv", manifest.getvalue(), zipfile.ZIP_DEFLATED)

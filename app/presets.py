@@ -1,33 +1,42 @@
-"""Presets per jewelry type, and the model template library: upload, auto-annotate, calibration."""
+"""Presets per jewelry type, and the model template library: upload (annotated by a job), the
+backdrop label presets choose by, and the calibration, fixed by hand where needed."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from app.auth import require_shop
+from app.job_boxes import job_boxes
+from app.progress import job_token
 from app.web import db, found, settings, shop_id, storage
-from imaging.annotate import annotate_photo
 from imaging.errors import ImagingError
 from imaging.image_io import load_image
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.qa import Tier
-from models.queries import list_presets, list_templates
+from jobs.api import enqueue_annotate_template
+from jobs.generation import LIBRARY_BACKGROUND, parse_crop_ratio
+from jobs.tasks import template_folder
+from models.enums import BackgroundStyle
+from models.queries import get_shop_template, list_presets, list_templates
 from models.tables import Preset, Template
 
 blueprint = Blueprint("presets", __name__)
 blueprint.before_request(require_shop)
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-RATIO_PATTERN = re.compile(r"([1-9][0-9]?):([1-9][0-9]?)")
-BACKGROUND_STYLES = ("studio", "lifestyle", "plain")
+BACKGROUND_STYLES = tuple(style.value for style in BackgroundStyle)
 MAX_VARIATIONS = 12
 PX_PER_MM_RANGE = (0.5, 100.0)
+UPLOAD_SUFFIXES = {"JPEG": "jpg", "PNG": "png"}  # the formats the upload form offers
 
 
 @blueprint.get("/presets")
@@ -35,16 +44,20 @@ def index() -> str:
     """The shop's presets, its templates and the library's, each with its calibration."""
     with db() as session:
         presets = list_presets(session, shop_id())
-        templates = list_templates(session, shop_id())
+        templates = [t for t in list_templates(session, shop_id()) if t.shop_id == shop_id()]
+    library = library_calibrations(settings().templates_dir)
+    usable = [t.name for t in templates if t.annotation] + [t["name"] for t in library]
     return render_template(
         "presets.html",
         presets=presets,
         templates=templates,
-        library=library_calibrations(settings().templates_dir),
+        library=library,
+        template_names=sorted(set(usable)),
         jewelry_types=[t.value for t in JewelryType],
         regions=[r.value for r in BodyRegion],
         tiers=[t.value for t in Tier if t is not Tier.FAIL],
         backgrounds=BACKGROUND_STYLES,
+        jobs=job_boxes(shop_id(), request.args.getlist("job")),
     )
 
 
@@ -54,9 +67,10 @@ def save_preset() -> Response:
     form = request.form
     jewelry_type = _choice("jewelry_type", [t.value for t in JewelryType])
     name = _name(form.get("name", "default"))
-    ratio = form.get("crop_ratio", "")
-    if not RATIO_PATTERN.fullmatch(ratio):
-        abort(400, description="crop ratio must be width:height, e.g. 4:5")
+    try:
+        ratio_w, ratio_h = parse_crop_ratio(form.get("crop_ratio", ""))
+    except ValueError as error:
+        abort(400, description=str(error))
     variations = form.get("variations", type=int)
     if variations is None or not 1 <= variations <= MAX_VARIATIONS:
         abort(400, description=f"variations must be 1 to {MAX_VARIATIONS}")
@@ -64,15 +78,18 @@ def save_preset() -> Response:
     try:
         light_deg = float(light) % 360.0 if light else None
     except ValueError:
-        abort(400, description="light direction must be degrees, or empty for the template's")
+        light_deg = math.nan
+    if light_deg is not None and not math.isfinite(light_deg):
+        abort(400, description="light direction must be degrees, or empty for the photo's own")
     with db() as session:
-        known = {t.name for t in list_templates(session, shop_id())}
+        known = {t.name for t in list_templates(session, shop_id()) if t.annotation}
+        known |= {t["name"] for t in library_calibrations(settings().templates_dir)}
         fields: dict[str, Any] = {
             "name": name,
             "template_names": [n for n in form.getlist("template_names") if n in known],
             "background_style": _choice("background_style", BACKGROUND_STYLES),
             "light_direction_deg": light_deg,
-            "crop_ratio": ratio,
+            "crop_ratio": f"{ratio_w}:{ratio_h}",
             "variations": variations,
             "target_tier": _choice("target_tier", [t.value for t in Tier if t is not Tier.FAIL]),
             "auto_publish": form.get("auto_publish") == "on",
@@ -90,21 +107,45 @@ def save_preset() -> Response:
 
 @blueprint.post("/templates")
 def upload_template() -> Response:
-    """Add a model photo to the shop's templates, annotated automatically (mediapipe)."""
-    region = BodyRegion(_choice("region", [r.value for r in BodyRegion]))
+    """Keep an uploaded model photo and start the job that annotates it (mediapipe); the page
+    follows the job and then shows the calibration, or why the photo could not be used."""
+    region = _choice("region", [r.value for r in BodyRegion])
+    background = _choice("background_style", BACKGROUND_STYLES)
     name = _name(request.form.get("name", ""))
     upload = request.files.get("photo")
     if upload is None:
         abort(400, description="choose a photo to upload")
-    try:
-        photo = load_image(upload.read(), max_pixels=settings().max_source_pixels)
-        template = annotate_photo(photo.rgb, region, name)
+    data = upload.read()
+    try:  # formats and pixel limits are checked here; the slow annotation runs in the job
+        photo_format = load_image(data, max_pixels=settings().max_source_pixels).format
     except ImagingError as error:
         abort(400, description=str(error))
-    folder = f"shops/{shop_id()}/templates"
-    template.save(storage().path(folder))
-    _save_template_row(name, region.value, f"{folder}/{name}.png", template.annotation.to_json())
-    return redirect(url_for("presets.index"))
+    suffix = UPLOAD_SUFFIXES.get(photo_format)
+    if suffix is None:
+        abort(400, description="upload a JPEG or PNG photo")
+    upload_path = storage().write(
+        f"{template_folder(shop_id())}/uploads/{name}-{secrets.token_hex(8)}.{suffix}", data
+    )
+    with db() as session:
+        row = get_shop_template(session, shop_id(), name) or Template(
+            shop_id=shop_id(), name=name, region=region, photo_path=upload_path, source="upload"
+        )
+        superseded = row.photo_path if "/uploads/" in row.photo_path else None
+        row.sqlmodel_update(
+            {
+                "region": region,
+                "photo_path": upload_path,
+                "annotation": {},
+                "annotation_error": None,
+                "source": "upload",
+                "background_style": background,
+            }
+        )
+        session.add(row)
+    if superseded and superseded != upload_path:
+        storage().delete(superseded)  # an earlier upload of this name that was never annotated
+    job_id = enqueue_annotate_template(shop_id(), name, region, upload_path)
+    return redirect(url_for("presets.index", job=job_token(shop_id(), job_id)))
 
 
 @blueprint.post("/templates/<int:template_id>/calibration")
@@ -114,10 +155,9 @@ def calibrate(template_id: int) -> Response:
     if px_per_mm is None or not PX_PER_MM_RANGE[0] <= px_per_mm <= PX_PER_MM_RANGE[1]:
         abort(400, description="px per mm must be a number from 0.5 to 100")
     with db() as session:
-        templates = list_templates(session, shop_id())
-        template = found(
-            next((t for t in templates if t.id == template_id and t.shop_id == shop_id()), None)
-        )
+        template = _own_template(session, template_id)
+        if not template.annotation:
+            abort(409, description="the photo is not annotated yet: wait for its job to finish")
         annotation = {**template.annotation, "px_per_mm": px_per_mm, "scale_source": "seller"}
         template.annotation = annotation
         template.source = "manual"
@@ -127,8 +167,19 @@ def calibrate(template_id: int) -> Response:
     return redirect(url_for("presets.index"))
 
 
+@blueprint.post("/templates/<int:template_id>/background")
+def label_background(template_id: int) -> Response:
+    """Change the backdrop label of one of the shop's templates."""
+    background = _choice("background_style", BACKGROUND_STYLES)
+    with db() as session:
+        template = _own_template(session, template_id)
+        template.background_style = background
+        session.add(template)
+    return redirect(url_for("presets.index"))
+
+
 def library_calibrations(folder: Path) -> list[dict[str, Any]]:
-    """Name, region and scale of each template in the library folder (read from its JSON only)."""
+    """Name, region, scale and backdrop of each template in the library folder (from its JSON)."""
     rows = []
     for path in sorted(folder.glob("*.json")):
         try:
@@ -139,6 +190,7 @@ def library_calibrations(folder: Path) -> list[dict[str, Any]]:
                     "region": str(data["region"]),
                     "px_per_mm": float(data["px_per_mm"]),
                     "scale_source": str(data.get("scale_source", "")),
+                    "background_style": LIBRARY_BACKGROUND.value,
                 }
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -146,21 +198,12 @@ def library_calibrations(folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _save_template_row(name: str, region: str, photo_path: str, annotation_json: str) -> None:
-    annotation = json.loads(annotation_json)
-    fields: dict[str, Any] = {
-        "region": region,
-        "photo_path": photo_path,
-        "annotation": annotation,
-        "source": str(annotation.get("source", "auto")),
-    }
-    with db() as session:
-        existing = [t for t in list_templates(session, shop_id()) if t.name == name and t.shop_id]
-        if existing:
-            existing[0].sqlmodel_update(fields)
-            session.add(existing[0])
-        else:
-            session.add(Template(shop_id=shop_id(), name=name, **fields))
+def _own_template(session: Session, template_id: int) -> Template:
+    """The signed-in shop's own template with this id (library templates are not the shop's)."""
+    templates = list_templates(session, shop_id())
+    return found(
+        next((t for t in templates if t.id == template_id and t.shop_id == shop_id()), None)
+    )
 
 
 def _choice(field: str, allowed: list[str] | tuple[str, ...]) -> str:

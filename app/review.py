@@ -10,9 +10,10 @@ from sqlmodel import Session
 from werkzeug.wrappers import Response
 
 from app.auth import require_shop
+from app.job_boxes import job_boxes, running_job_ids
 from app.progress import job_token
 from app.web import db, found, shop_id
-from jobs.api import enqueue_describe, enqueue_generate, enqueue_publish
+from jobs.api import enqueue_describe, enqueue_generate, enqueue_publish, enqueue_unpublish
 from models.enums import ImageStatus
 from models.queries import (
     get_generated_image,
@@ -53,6 +54,15 @@ def product(product_id: int) -> str:
         }
         copy = get_listing_copy(session, shop_id(), product_id)
         presets = list_presets(session, shop_id(), jewelry_type=item.jewelry_type)
+        targets = {
+            run_id: preset.target_tier
+            for run_id, run in runs.items()
+            if run is not None
+            and run.preset_id is not None
+            and (preset := get_preset(session, shop_id(), run.preset_id)) is not None
+        }
+        running = running_job_ids(session, shop_id(), shop.platform.value, product_id)
+        jobs = job_boxes(shop_id(), request.args.getlist("job"), running, session)
     return render_template(
         "product.html",
         shop=shop,
@@ -60,10 +70,11 @@ def product(product_id: int) -> str:
         photos=photos,
         images=images,
         runs=runs,
+        targets=targets,
         publications=publications,
         copy=copy,
         presets=presets,
-        job_tokens=request.args.getlist("job"),
+        jobs=jobs,
     )
 
 
@@ -144,16 +155,10 @@ def publish(product_id: int) -> Response:
 
 @blueprint.post("/products/<int:product_id>/unpublish")
 def unpublish(product_id: int) -> Response:
-    """Undo: withdraw the approvals and publish the empty set, which removes adorn's images (the
-    seller's own photos are never touched)."""
+    """Undo: remove adorn's published images from the destinations (the seller's own photos are
+    never touched); the approvals stay, so publishing again puts them back."""
     destinations = _destinations(product_id)
-    with db() as session:
-        for image in list_generated_images(
-            session, shop_id(), product_id, status=ImageStatus.APPROVED
-        ):
-            image.status = ImageStatus.PENDING
-            session.add(image)
-    return _back_with_job(product_id, enqueue_publish(product_id, destinations))
+    return _back_with_job(product_id, enqueue_unpublish(product_id, destinations))
 
 
 def _destinations(product_id: int) -> list[str]:

@@ -29,7 +29,14 @@ from integrations.sandbox.shopify.oauth import make_session_token
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.shopify.auth import exchange_session_token
 from jobs import queues, tasks
-from jobs.api import enqueue_describe, enqueue_generate, enqueue_publish, enqueue_sync, job_status
+from jobs.api import (
+    enqueue_describe,
+    enqueue_generate,
+    enqueue_publish,
+    enqueue_sync,
+    job_status,
+    wait_for_idle,
+)
 from jobs.context import current
 from models.db import session_scope
 from models.enums import ImageStatus, ShopPlatform
@@ -152,6 +159,7 @@ def _product_ids(shop_id: int) -> list[int]:
 
 
 def _check(job_id: str) -> None:
+    wait_for_idle()
     status = job_status(job_id)
     if status.state == "failed":
         raise SystemExit(f"job {job_id} failed: {status.error}")

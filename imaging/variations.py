@@ -2,6 +2,8 @@
 
 A variation is fully determined by its seed and its template, so any one can be reproduced exactly:
 variation i of a run with base seed S uses seed S + i and the i-th template in rotation.
+A preset's light direction, when given, is part of that determination: it moves where each
+variation's light is aimed, never the random draws.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from imaging.geometry import angle_deg
 from imaging.light import LightParams
 from imaging.place import PoseJitter
 from imaging.template import Template
@@ -19,6 +22,10 @@ from imaging.template import Template
 LIGHT_JITTER_DEG = 12.0
 CROP_ZOOM_RANGE = (1.0, 1.35)
 CROP_SHIFT_MAX = 0.08  # fraction of the crop size
+# The photo's own light cannot be changed: a preset's direction pulls a variation's shadow at most
+# this far from it. That is QA's editorial limit for shadow direction; further, the shadow would
+# visibly disagree with the photo's light (QA's listing limit is 35 degrees).
+LIGHT_FROM_SCENE_MAX_DEG = 20.0
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,21 @@ def nudged(variation: Variation, scale: float, offset_mm: tuple[float, float]) -
     return replace(variation, jitter=jitter, scale_nudge=scale, offset_nudge_mm=offset_mm)
 
 
-def variation_for_seed(index: int, seed: int, template: Template) -> Variation:
-    """The variation that `seed` gives on `template`; `index` only numbers it."""
+def variation_for_seed(
+    index: int, seed: int, template: Template, light_direction_deg: float | None = None
+) -> Variation:
+    """The variation that `seed` gives on `template`; `index` only numbers it.
+
+    Its light is jittered around the template's own direction, or, with `light_direction_deg`
+    (where shadows fall: screen degrees, 0 = right, 90 = down), around that direction but never
+    more than LIGHT_FROM_SCENE_MAX_DEG away from the template's.
+    """
     rng = np.random.default_rng(seed)
     tolerance = template.annotation
     rotation, shift_x, shift_y, light_angle, zoom, crop_x, crop_y, strength = rng.uniform(-1, 1, 8)
+    light_offset = float(light_angle * LIGHT_JITTER_DEG)
+    if light_direction_deg is not None:
+        light_offset = light_offset_toward(template, light_direction_deg, light_offset)
     return Variation(
         index=index,
         seed=seed,
@@ -61,7 +78,7 @@ def variation_for_seed(index: int, seed: int, template: Template) -> Variation:
             ),
         ),
         light=LightParams(
-            angle_jitter_deg=float(light_angle * LIGHT_JITTER_DEG),
+            angle_jitter_deg=light_offset,
             shadow_strength=float(0.55 + 0.1 * strength),
             seed=seed,
         ),
@@ -70,12 +87,29 @@ def variation_for_seed(index: int, seed: int, template: Template) -> Variation:
     )
 
 
-def plan_variations(count: int, base_seed: int, templates: Sequence[Template]) -> list[Variation]:
-    """`count` variations rotating through `templates`, seeds base_seed, base_seed + 1, ..."""
+def plan_variations(
+    count: int,
+    base_seed: int,
+    templates: Sequence[Template],
+    light_direction_deg: float | None = None,
+) -> list[Variation]:
+    """`count` variations rotating through `templates`, seeds base_seed, base_seed + 1, ...;
+    with `light_direction_deg`, each one's light is aimed at that direction (variation_for_seed)."""
     if count < 1:
         raise ValueError("variations must be at least 1")
     if not templates:
         raise ValueError("no templates to render on")
     return [
-        variation_for_seed(i, base_seed + i, templates[i % len(templates)]) for i in range(count)
+        variation_for_seed(i, base_seed + i, templates[i % len(templates)], light_direction_deg)
+        for i in range(count)
     ]
+
+
+def light_offset_toward(template: Template, direction_deg: float, jitter_deg: float) -> float:
+    """The rotation from the template's light to `direction_deg` plus `jitter_deg`, limited to
+    LIGHT_FROM_SCENE_MAX_DEG either way (the LightParams.angle_jitter_deg that aims there)."""
+    if not np.isfinite(direction_deg):
+        raise ValueError(f"light direction must be a finite angle, got {direction_deg}")
+    scene_deg = angle_deg(template.annotation.light_direction)
+    wanted = (direction_deg - scene_deg + 180.0) % 360.0 - 180.0 + jitter_deg
+    return float(np.clip(wanted, -LIGHT_FROM_SCENE_MAX_DEG, LIGHT_FROM_SCENE_MAX_DEG))

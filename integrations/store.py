@@ -34,3 +34,15 @@ class StoreClient(Protocol):
     def update_copy(self, remote_id: str, copy: ListingCopy) -> None:
         """Write listing copy back (description, and title/tags where given)."""
         ...
+
+    def remove_images(self, remote_id: str, image_ids: Sequence[str]) -> tuple[str, ...]:
+        """Delete adorn's images with these ids from the product; the ids deleted.
+
+        Only images carrying adorn's marker are touched, never the seller's own photos. An id
+        already gone (or a product gone) is skipped, so removing again is harmless.
+        """
+        ...
+
+    def shop_name(self) -> str:
+        """The shop's name as the platform shows it to the seller."""
+        ...

@@ -1,7 +1,7 @@
 """What the web app calls: enqueue a job, read a job's status.
 
 Each function uses the process's context (jobs.context.configure, called once at start).
-Without REDIS_URL the job runs in-process before the function returns; the status reads the same.
+Without REDIS_URL the job runs on this process's job thread; the status reads the same.
 """
 
 from __future__ import annotations
@@ -9,24 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
-from sqlmodel import col
-
-from jobs import queues, tasks
-from jobs.context import current
-from jobs.queues import DEFAULT_QUEUE, GPU_QUEUE, JobStatus
-from models.db import session_scope
-from models.queries import record_webhook_event
-from models.tables import WebhookEvent
+from jobs import queues, tasks, webhooks
+from jobs.queues import DEFAULT_QUEUE, GPU_QUEUE, JobStatus, QueueUnavailableError
 
 __all__ = [
     "JobStatus",
+    "QueueUnavailableError",
     "enqueue_describe",
     "enqueue_generate",
     "enqueue_publish",
     "enqueue_sync",
     "enqueue_webhook",
     "job_status",
+    "wait_for_idle",
 ]
 
 
@@ -75,31 +70,63 @@ def enqueue_publish(product_id: int, destinations: Sequence[str]) -> str:
 def enqueue_webhook(
     shop_domain: str, topic: str, event_id: str, triggered_at: datetime, payload: dict
 ) -> str | None:
-    """Record the webhook delivery and enqueue its handling; None if the event was seen before.
+    """Enqueue the handling of a verified webhook delivery; its job id, or None if this event
+    was enqueued before.
 
-    If the enqueue fails the record is removed again, so the platform's redelivery is handled.
+    One atomic operation on Redis and no database work, so the view answers in milliseconds;
+    the job records the event. QueueUnavailableError when Redis does not answer: nothing was
+    enqueued, and the platform redelivers after a 5xx.
     """
-    engine = current().engine
-    with session_scope(engine) as session:
-        if not record_webhook_event(session, shop_domain, event_id, topic, triggered_at):
-            return None
-    try:
-        return queues.enqueue(
-            tasks.handle_webhook,
-            shop_domain,
-            topic,
-            payload,
-            triggered_at,
-            event_id,
-            queue=DEFAULT_QUEUE,
-            job_id=queues.webhook_job_id(event_id),
-        )
-    except Exception:
-        with session_scope(engine) as session:
-            session.exec(delete(WebhookEvent).where(col(WebhookEvent.event_id) == event_id))
-        raise
+    job_id = queues.webhook_job_id(event_id)
+    enqueued = queues.enqueue_once(
+        webhooks.receive_webhook,
+        shop_domain,
+        topic,
+        payload,
+        triggered_at,
+        event_id,
+        queue=DEFAULT_QUEUE,
+        job_id=job_id,
+    )
+    return job_id if enqueued else None
+
+
+def wait_for_idle(timeout_s: float | None = None) -> bool:
+    """Wait until this process's in-process jobs are all done; False if `timeout_s` passed first
+    (with Redis there are none: the workers run them)."""
+    return queues.wait_for_idle(timeout_s)
 
 
 def job_status(job_id: str) -> JobStatus:
     """The job's state, progress (0..1) and current step; state "failed" carries the error."""
     return queues.job_status(job_id)
+
+
+def enqueue_unpublish(product_id: int, destinations: Sequence[str]) -> str:
+    """Remove adorn's published images of the product from the destinations (undo); the job id."""
+    destination_list = sorted(set(destinations))
+    return queues.enqueue(
+        tasks.unpublish_product,
+        product_id,
+        destination_list,
+        queue=DEFAULT_QUEUE,
+        job_id=f"un{queues.publish_job_id(product_id, destination_list)}",
+    )
+
+
+def enqueue_annotate_template(shop_id: int, name: str, region: str, upload_path: str) -> str:
+    """Annotate the shop's uploaded model photo into its template `name`; the job id.
+
+    One job per upload (each upload has a path of its own); the job of an upload that a newer
+    one of the same name replaced finds its photo superseded and does nothing.
+    """
+    upload_key = upload_path.rsplit("/", 1)[-1].split(".", 1)[0]  # "<name>-<random token>"
+    return queues.enqueue(
+        tasks.annotate_template,
+        shop_id,
+        name,
+        region,
+        upload_path,
+        queue=DEFAULT_QUEUE,
+        job_id=f"annotate-template-{shop_id}-{upload_key}",
+    )

@@ -1,4 +1,5 @@
-"""The process's job context: settings, one engine, Redis, file storage, templates, token cipher.
+"""The process's job context: settings, one engine, Redis and its queues, file storage, templates,
+token cipher.
 
 The app and each worker call configure(settings) once at start. The engine is created lazily, on
 first use, so a forking worker's child opens its own connections instead of sharing the parent's.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from redis import Redis
+from rq import Queue
 from sqlalchemy import Engine
 
 from core.settings import Settings
@@ -29,6 +31,7 @@ class JobContext:
     redis: Redis | None
     _engine: Engine | None = field(default=None, repr=False)
     _engine_pid: int | None = field(default=None, repr=False)
+    _rq_queues: dict[str, Queue] = field(default_factory=dict, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -37,6 +40,15 @@ class JobContext:
             self._engine = make_engine(self.settings.database_url)
             self._engine_pid = os.getpid()
         return self._engine
+
+    def rq_queue(self, name: str) -> Queue:
+        """The RQ queue `name` on the process's Redis, made once: a new Queue object asks the
+        server for its version first, a round trip every enqueue would otherwise pay."""
+        if self.redis is None:
+            raise RuntimeError("no REDIS_URL: jobs run in-process, not on RQ queues")
+        if name not in self._rq_queues:
+            self._rq_queues[name] = Queue(name, connection=self.redis)
+        return self._rq_queues[name]
 
     @property
     def templates_dir(self) -> Path:

@@ -6,6 +6,7 @@ A job for a shop that is uninstalled (or gone) returns without doing anything.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Sequence
@@ -14,19 +15,25 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from imaging.platforms import get_platform
+from imaging.annotate import annotate_photo
+from imaging.errors import ImagingError
+from imaging.image_io import load_image
+from imaging.jewelry import BodyRegion
 from imaging.render import RenderPipeline
 from integrations.copywriter import ImageContext, facts_from_text, make_writer
+from integrations.errors import StoreError
 from integrations.records import ADORN_ALT_MARKER, PublishImage
 from integrations.records import ListingCopy as CopyRecord
+from integrations.store import StoreClient
 from jobs import queues
 from jobs.catalog import render_spec, upsert_product
 from jobs.context import current
 from jobs.generation import (
-    all_platforms,
+    approve_reaching_target,
     export_path,
     fetch_source,
     inspect_source,
+    platforms_for,
     record_inspection,
     render_run,
     templates_for,
@@ -49,6 +56,7 @@ from models.queries import (
     get_listing_copy,
     get_preset,
     get_product_by_remote_id,
+    get_shop_template,
     list_presets,
     list_source_photos,
     mark_uninstalled,
@@ -81,6 +89,8 @@ def sync_shop(shop_id: int) -> int:
         if shop is None:
             return 0
         store = store_client_for(shop, context.settings, session)
+        shop.name = _shop_name(store) or shop.name
+        session.add(shop)
         new_ids: list[int] = []
         count = 0
         for record in store.list_products():
@@ -157,8 +167,12 @@ def generate_product(product_id: int, preset_id: int | None, base_seed: int | No
             image = fetch_source(
                 context.storage, store, photos[0], product, context.settings.max_source_pixels
             )
-            templates = templates_for(context.templates_dir, product, preset)
-            pipeline = RenderPipeline(templates, [get_platform(name) for name in all_platforms()])
+            templates = templates_for(
+                session, context.storage, context.templates_dir, product, preset
+            )
+            pipeline = RenderPipeline(
+                templates, platforms_for(preset.crop_ratio if preset else None)
+            )
             variations = preset.variations if preset else context.settings.variations
             run.verdict = render_run(
                 session,
@@ -170,6 +184,8 @@ def generate_product(product_id: int, preset_id: int | None, base_seed: int | No
                 product,
                 variations,
                 queues.report_progress,
+                context.settings,
+                light_direction_deg=preset.light_direction_deg if preset else None,
             )
         except Exception as error:
             session.rollback()
@@ -180,9 +196,16 @@ def generate_product(product_id: int, preset_id: int | None, base_seed: int | No
             raise
         run.status, run.finished_at = RunStatus.DONE, utc_now()
         product.status = ProductStatus.REVIEW
+        approved = approve_reaching_target(session, run, preset.target_tier) if preset else []
+        publish_now = bool(approved) and preset is not None and preset.auto_publish
+        destination = shop.platform.value
         session.add_all([run, product])
-        queues.report_progress(1.0, "done")
-        return run.id
+        run_id = run.id
+    if publish_now:  # after the commit, so the publish job sees the approvals
+        queues.report_progress(0.99, "publishing what reached the target tier")
+        _enqueue_publish(product_id, [destination])
+    queues.report_progress(1.0, "done")
+    return run_id
 
 
 def describe_product(product_id: int) -> None:
@@ -230,11 +253,7 @@ def publish_product(product_id: int, destinations: Sequence[str]) -> dict[str, l
         product, shop = _active_product(session, product_id)
         if product is None or shop is None:
             return published
-        for destination in destinations:
-            if destination != shop.platform.value:
-                raise ValueError(
-                    f"{shop.remote_id} is a {shop.platform.value} shop: cannot publish to {destination}"
-                )
+        _check_destinations(shop, destinations)
         approved = list(
             session.exec(
                 select(GeneratedImage)
@@ -278,6 +297,86 @@ def publish_product(product_id: int, destinations: Sequence[str]) -> dict[str, l
             product.status = ProductStatus.PUBLISHED
             session.add(product)
     return published
+
+
+def unpublish_product(product_id: int, destinations: Sequence[str]) -> dict[str, list[str]]:
+    """Undo a publication: delete adorn's published images of the product from each destination
+    and mark their publications removed; the remote ids deleted per destination.
+
+    The seller's approvals stay, so publishing again puts the same images back. Only the ids
+    adorn recorded are asked for, and the store deletes only images carrying adorn's marker.
+    Running it again finds nothing published and sends nothing.
+    """
+    context = current()
+    removed: dict[str, list[str]] = {}
+    with session_scope(context.engine) as session:
+        product, shop = _active_product(session, product_id)
+        if product is None or shop is None:
+            return removed
+        _check_destinations(shop, destinations)
+        store = store_client_for(shop, context.settings, session)
+        for destination in destinations:
+            live = [
+                row
+                for row in _publications(session, product_id, destination).values()
+                if row.status == PublicationStatus.PUBLISHED and row.remote_image_id
+            ]
+            if not live:
+                removed[destination] = []
+                continue
+            remote_ids = [row.remote_image_id or "" for row in live]
+            removed[destination] = list(store.remove_images(product.remote_id, remote_ids))
+            for row in live:  # an id the store no longer had is gone all the same
+                row.status, row.error = PublicationStatus.REMOVED, None
+                session.add(row)
+            session.commit()
+        if product.status == ProductStatus.PUBLISHED:
+            product.status = ProductStatus.REVIEW
+            session.add(product)
+    return removed
+
+
+def annotate_template(shop_id: int, name: str, region: str, upload_path: str) -> bool:
+    """Annotate an uploaded model photo (mediapipe) into the shop's template `name`; whether it
+    worked. A photo adorn cannot annotate (no hand found, say) is not retried: the reason is
+    kept on the template's row for the seller to read.
+    """
+    context = current()
+    storage = context.storage
+    with session_scope(context.engine) as session:
+        if _active_shop(session, shop_id) is None:
+            return False
+        row = get_shop_template(session, shop_id, name)
+        if row is None or row.photo_path != upload_path:
+            return False  # deleted, or replaced by a newer upload with its own job
+        queues.report_progress(0.1, "reading the photo")
+        try:
+            photo = load_image(storage.read(upload_path), context.settings.max_source_pixels)
+            queues.report_progress(0.3, "finding the body and its scale")
+            template = annotate_photo(photo.rgb, BodyRegion(region), name)
+        except ImagingError as error:
+            row.annotation, row.annotation_error = {}, str(error)
+            session.add(row)
+            return False
+        session.refresh(row)  # the seller may have uploaded a newer photo meanwhile
+        if row.photo_path != upload_path:
+            return False
+        folder = template_folder(shop_id)
+        queues.report_progress(0.9, "saving the template")
+        template.save(storage.path(folder))
+        annotation = json.loads(template.annotation.to_json())
+        row.photo_path = f"{folder}/{name}.png"
+        row.annotation, row.annotation_error = annotation, None
+        row.source = str(annotation.get("source", "auto"))
+        session.add(row)
+    storage.delete(upload_path)
+    queues.report_progress(1.0, "done")
+    return True
+
+
+def template_folder(shop_id: int) -> str:
+    """Where a shop's templates are stored (under the shop's folder, so redaction removes them)."""
+    return f"{shop_id}/templates"
 
 
 def handle_webhook(
@@ -374,6 +473,23 @@ def _shop_webhook(
         sync_product(shop_id, remote_id)
     else:
         log.info("webhook topic %s for %s ignored", topic, shop.remote_id)
+
+
+def _check_destinations(shop: Shop, destinations: Sequence[str]) -> None:
+    for destination in destinations:
+        if destination != shop.platform.value:
+            raise ValueError(
+                f"{shop.remote_id} is a {shop.platform.value} shop: cannot publish to {destination}"
+            )
+
+
+def _shop_name(store: StoreClient) -> str | None:
+    """The shop's name on its platform; None when the platform does not answer (kept as is)."""
+    try:
+        return store.shop_name().strip() or None
+    except StoreError as error:
+        log.warning("could not read the shop's name: %s", error)
+        return None
 
 
 def _active_shop(session: Session, shop_id: int) -> Shop | None:
@@ -505,6 +621,12 @@ def _enqueue_generate(product_id: int) -> None:
     from jobs import api  # imported here: jobs.api imports this module
 
     api.enqueue_generate(product_id)
+
+
+def _enqueue_publish(product_id: int, destinations: list[str]) -> None:
+    from jobs import api  # imported here: jobs.api imports this module
+
+    api.enqueue_publish(product_id, destinations)
 
 
 def _id(row_id: int | None) -> int:

@@ -55,3 +55,11 @@ class PublicationStatus(StrEnum):
     PUBLISHED = "published"
     FAILED = "failed"
     REMOVED = "removed"
+
+
+class BackgroundStyle(StrEnum):
+    """A model photo's backdrop, as the seller labels the template."""
+
+    STUDIO = "studio"
+    LIFESTYLE = "lifestyle"
+    PLAIN = "plain"

@@ -218,6 +218,12 @@ def get_template(session: Session, shop_id: int, name: str) -> Template | None:
     return session.exec(query).first()
 
 
+def get_shop_template(session: Session, shop_id: int, name: str) -> Template | None:
+    """The shop's own template called `name` (never the library's), or None."""
+    query = select(Template).where(Template.shop_id == shop_id, Template.name == name)
+    return session.exec(query).first()
+
+
 def record_webhook_event(
     session: Session,
     shop_domain: str,

@@ -136,8 +136,13 @@ class Template(Timestamped, table=True):
     name: str
     region: str
     photo_path: str
+    # Empty while the annotate job runs; annotation_error says why it failed, if it did.
     annotation: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     source: str
+    # The photo's backdrop as the seller labels it (models.enums.BackgroundStyle): adorn never
+    # repaints a background, so a preset's style chooses among the templates by this label.
+    background_style: str = Field(default="studio", sa_column_kwargs={"server_default": "studio"})
+    annotation_error: str | None = Field(default=None, sa_type=Text)
 
 
 class Preset(Timestamped, table=True):

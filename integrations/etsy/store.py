@@ -166,6 +166,21 @@ class EtsyStore:
         if fields:
             self._client.update_listing(self._shop_id, _listing_id(remote_id), fields)
 
+    def remove_images(self, remote_id: str, image_ids: Sequence[str]) -> tuple[str, ...]:
+        """Delete adorn's images with these listing_image_ids from the listing; the ids deleted."""
+        listing_id = _listing_id(remote_id)
+        wanted = set(image_ids)
+        removed = [
+            self._delete(listing_id, image["listing_image_id"])
+            for image in self._client.get_listing_images(listing_id)
+            if str(image["listing_image_id"]) in wanted and _adorn_key(image) is not None
+        ]
+        return tuple(str(image_id) for image_id in removed)
+
+    def shop_name(self) -> str:
+        """The shop's name on Etsy (getShop)."""
+        return str(self._client.get_shop(self._shop_id)["shop_name"])
+
     def _plan(
         self, current: Sequence[ListingImage], images: Sequence[PublishImage]
     ) -> _Plan | None:

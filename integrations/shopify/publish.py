@@ -96,6 +96,30 @@ def publish_images(
     )
 
 
+def remove_images(
+    client: AdminClient, product_id: str, media_ids: Sequence[str]
+) -> tuple[str, ...]:
+    """Delete the product's media with these ids that adorn made (fileDelete); the ids deleted.
+
+    An id that is not adorn's media on this product now (the seller's photo, one deleted
+    already) is left alone; a product that is gone has nothing of adorn's left to delete.
+    """
+    node = client.execute(
+        "product", {"id": product_id, "variantsFirst": 1, "mediaFirst": MEDIA_PER_PRODUCT}
+    )["product"]
+    if node is None:
+        return ()
+    wanted = set(media_ids)
+    removable = [
+        media["id"]
+        for media in node["media"]["nodes"]
+        if media["id"] in wanted and ADORN_ALT_MARKER in (media.get("alt") or "")
+    ]
+    if removable:
+        client.execute("file_delete", {"fileIds": removable})
+    return tuple(removable)
+
+
 def update_copy(client: AdminClient, product_id: str, copy: ListingCopy) -> None:
     """Write title, descriptionHtml and tags where `copy` gives them; nothing else changes."""
     product: dict[str, Any] = {"id": product_id}

@@ -74,6 +74,14 @@ class ShopifyStore:
         """Write the description, and title/tags where given."""
         publish.update_copy(self._client, remote_id, copy)
 
+    def remove_images(self, remote_id: str, image_ids: Sequence[str]) -> tuple[str, ...]:
+        """Delete adorn's media with these ids from the product; the ids deleted."""
+        return publish.remove_images(self._client, remote_id, image_ids)
+
+    def shop_name(self) -> str:
+        """The shop's name (the Shop query), as the seller sees it in the admin."""
+        return str(self._client.execute("shop", {})["shop"]["name"])
+
     def _check_image_url(self, url: str) -> None:
         parts = urlsplit(url)
         if (parts.hostname or "").lower() not in self._image_hosts:

@@ -3,6 +3,7 @@ single-use state, the Etsy connect with PKCE, and the embedded app's session tok
 
 from __future__ import annotations
 
+import threading
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -12,12 +13,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
+from app import create_app
+from core.settings import Settings
 from integrations.sandbox.shopify.oauth import make_session_token
 from integrations.sandbox.stores import SandboxStores
 from integrations.shopify.auth import install_query_hmac
+from jobs import queues
+from jobs.api import job_status, wait_for_idle
 from jobs.context import current
+from models.db import session_scope
 from models.enums import ShopPlatform
-from models.queries import find_shop
+from models.queries import find_shop, list_products
 from models.tables import Shop
 from tests.app.conftest import APP_URL
 
@@ -134,3 +140,30 @@ def test_bad_session_tokens_get_401_and_never_fall_back_to_the_cookie(
 def test_pages_need_a_signed_in_shop(client: FlaskClient) -> None:
     assert _location(client.get("/")).endswith("/connect")
     assert client.get("/connect").status_code == 200
+
+
+def test_without_redis_the_install_answers_at_once_and_the_sync_runs_on_the_job_thread(
+    app: Flask, settings: Settings, sandbox: SandboxStores
+) -> None:
+    in_process = create_app(settings.with_overrides(redis_url=None))  # the cleanup is app's
+    client = in_process.test_client()
+    hold = threading.Event()
+    queues.enqueue(hold.wait, 30, queue=queues.DEFAULT_QUEUE)  # keep the job thread busy
+    try:
+        callback = _follow_store(_location(client.get(f"/auth/shopify?shop={sandbox.shop_domain}")))
+        done = client.get(callback)
+
+        assert _location(done) == "/"
+        shop = _shop(ShopPlatform.SHOPIFY, sandbox.shop_domain)
+        assert shop is not None and shop.id is not None
+        assert job_status(f"sync-{shop.id}").state == "queued"  # answered before the sync ran
+        with session_scope(current().engine) as session:  # sync only: no generation after it
+            session.get_one(Shop, shop.id).auto_generate = False
+    finally:
+        hold.set()
+    assert wait_for_idle(timeout_s=120)
+    assert job_status(f"sync-{shop.id}").state == "finished"
+    with Session(current().engine) as session:
+        assert len(list_products(session, shop.id)) == len(
+            sandbox.shopify_state.shops[sandbox.shop_domain].products
+        )

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
+from rq import Queue
 from sqlmodel import Session, select
 
 from app import MAX_UPLOAD_BYTES
@@ -64,13 +65,27 @@ def test_a_shop_gets_404_for_every_object_of_another_shop(
         (f"/products/{theirs}/unpublish", {"destination": "shopify"}),
         ("/generate", {"product_id": theirs}),
         (f"/templates/{two.template_id}/calibration", {"px_per_mm": 9.0}),
+        (f"/templates/{two.template_id}/background", {"background_style": "plain"}),
     ]
     for url, fields in writes:
         assert client.post(url, data=form(**fields)).status_code == 404, url
     assert _image_status(two.image_id) is ImageStatus.PENDING
+    with Session(current().engine) as session:
+        their_template = session.get(Template, two.template_id)
+        assert their_template is not None and their_template.background_style == "studio"
     with app.test_request_context():
         their_job = job_token(two.shop_id, f"generate-{theirs}-auto")
+        their_sync = job_token(two.shop_id, f"sync-{two.shop_id}")
     assert client.get(f"/jobs/{their_job}").status_code == 404
+    # Another shop's job named in a page's link is not shown (nor its product's title).
+    redis = current().redis
+    assert redis is not None
+    Queue("default", connection=redis).enqueue(
+        "jobs.tasks.sync_shop", two.shop_id, job_id=f"sync-{two.shop_id}"
+    )
+    for url in ("/", f"/products/{one.product_id}", "/presets"):
+        page = client.get(url, query_string={"job": [their_job, their_sync]}).get_data(as_text=True)
+        assert 'class="job ' not in page, url
 
 
 def test_a_post_without_the_sessions_csrf_token_is_refused(
@@ -113,8 +128,9 @@ def test_uploads_are_limited_and_must_be_images(
     one, _ = shops
     sign_in(client, one.shop_id)
 
-    def upload(data: bytes) -> int:
-        fields = form(region="hand", name="my-hand", photo=(io.BytesIO(data), "hand.png"))
+    def upload(data: bytes, name: str = "my-hand") -> int:
+        photo = (io.BytesIO(data), "hand.png")
+        fields = form(region="hand", name=name, background_style="studio", photo=photo)
         response = client.post("/templates", data=fields, content_type="multipart/form-data")
         return response.status_code
 
@@ -123,9 +139,11 @@ def test_uploads_are_limited_and_must_be_images(
     bomb = io.BytesIO()
     Image.new("1", (10000, 8000)).save(bomb, format="PNG")  # tiny file, 80 MP
     assert upload(bomb.getvalue()) == 400
-    blank = io.BytesIO()
-    Image.new("RGB", (640, 480), "white").save(blank, format="PNG")
-    assert upload(blank.getvalue()) == 400  # an image, but no hand to annotate
+    gif = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(gif, format="GIF")
+    assert upload(gif.getvalue()) == 400  # an image, but not one the form offers
+    assert upload(b"", name="../../etc") == 400
     with Session(current().engine) as session:
         names = sorted(t.name for t in session.exec(select(Template)))
     assert names == ["ear-1", "ear-1"]  # the two shops' own, and nothing uploaded
+    assert not current().storage.path(f"{one.shop_id}/templates").exists()  # nothing kept

@@ -1,10 +1,12 @@
 """The seller's flows in headless Chromium against the real app, sandbox store and workers:
-install through OAuth, review a generated variation, publish it to Shopify, batch progress."""
+install through OAuth (the catalog fills in by itself as the sync and generations finish), review
+a generated variation, publish it to Shopify and undo that, batch progress, and a model photo
+uploaded, annotated by a job and shown with its calibration."""
 
 from __future__ import annotations
 
 import re
-import time
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -17,10 +19,13 @@ JOB_TIMEOUT_MS = GENERATION_TIMEOUT_S * 1000
 # Each QA check reads "<name> <value> <unit> (limit <threshold>)".
 BADGE_TEXT = re.compile(r"^\S+ -?\d+\.\d\d .*\(limit -?\d+\.\d\d\)$")
 # The progress bars' values and steps as the page shows them, recorded as they change.
+SYNC_TIMEOUT_MS = 60_000
+# The progress of the generation boxes as the page shows them, recorded as it changes.
 RECORD_PROGRESS = """
 window.adornProgress = [];
 new MutationObserver(() => {
   document.querySelectorAll(".job").forEach((box) => {
+    if (!box.querySelector(".label").textContent.startsWith("Generating")) return;
     const seen = `${box.querySelector("progress").value}|${box.querySelector(".step").textContent}`;
     if (window.adornProgress.at(-1) !== seen) window.adornProgress.push(seen);
   });
@@ -28,31 +33,26 @@ new MutationObserver(() => {
 """
 
 
+def shop_name(sandbox: SandboxStores) -> str:
+    with sandbox.shopify_state.lock:
+        return sandbox.shopify_state.shops[sandbox.shop_domain].name
+
+
 def install(page: Page, app_url: str, sandbox: SandboxStores) -> None:
-    """Start the install in the app and follow the sandbox's OAuth redirects back to the catalog."""
+    """Start the install in the app and follow the sandbox's OAuth redirects back to the catalog;
+    the heading turns into the shop's name from Shopify once the sync has read it."""
     page.goto(f"{app_url}/auth/shopify?shop={sandbox.shop_domain}")
     expect(page).to_have_url(f"{app_url}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text(sandbox.shop_domain)
-
-
-def reload_until(page: Page, locator: Locator, timeout_s: float, what: str) -> None:
-    """Reload the page until `locator` matches (the catalog page does not refresh itself)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            expect(locator.first).to_be_visible(timeout=1000)
-            return
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}") from None
-            page.reload()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(shop_name(sandbox), timeout=SYNC_TIMEOUT_MS)
 
 
 def open_generated_product(page: Page, app_url: str, sandbox: SandboxStores) -> str:
-    """Install, wait for a product whose variations are ready for review, open it; its title."""
+    """Install, wait (without reloading) for a product whose variations are ready for review,
+    open it; its title."""
     install(page, app_url, sandbox)
     in_review = page.locator("table.catalog tbody tr", has=page.locator(".status.review"))
-    reload_until(page, in_review, GENERATION_TIMEOUT_S, "a generated product")
+    expect(in_review.first).to_be_visible(timeout=JOB_TIMEOUT_MS)
     link = in_review.first.get_by_role("link")
     title = link.inner_text()
     link.click()
@@ -97,12 +97,19 @@ def test_install_follows_oauth_and_shows_the_synced_catalog(
         titles = [
             p.title for p in sandbox.shopify_state.shops[sandbox.shop_domain].products.values()
         ]
+    # The page follows the sync and fills in the catalog and the shop's name by itself.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        shop_name(sandbox), timeout=SYNC_TIMEOUT_MS
+    )
     products = page.locator("table.catalog tbody tr").get_by_role("link")
-    reload_until(page, products, 60, "the first sync")
-    expect(products).to_have_count(len(titles))
+    expect(products).to_have_count(len(titles), timeout=SYNC_TIMEOUT_MS)
     assert sorted(products.all_inner_texts()) == sorted(titles)
     expect(page.locator("table.catalog .grade").first).to_be_visible()
     screenshot(page, "dashboard")
+    # ...and each automatic generation as it finishes, still without a reload.
+    reviewed = page.locator("table.catalog tbody tr", has=page.locator(".status.review"))
+    expect(reviewed.first).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    screenshot(page, "dashboard-generated")
 
 
 def test_review_shows_source_variations_qa_and_approves(
@@ -143,9 +150,28 @@ def test_publish_puts_adorns_image_on_the_shopify_product(
 
     alts = adorn_media_alts(sandbox, title)
     assert len(alts) == 1, alts
-    page.reload()
+    # The page refreshed itself when the publish finished.
     expect(page.locator("article.variation.approved")).to_contain_text("shopify: published")
     screenshot(page, "published")
+
+
+def test_undo_removes_adorns_images_from_shopify_and_keeps_the_approval(
+    page: Page, app_base: str, sandbox: SandboxStores
+) -> None:
+    title = open_generated_product(page, app_base, sandbox)
+    approve_first_variation(page)
+    page.get_by_role("button", name="Publish approved images").click()
+    approved = page.locator("article.variation.approved")
+    expect(approved).to_contain_text("shopify: published", timeout=JOB_TIMEOUT_MS)
+    assert adorn_media_alts(sandbox, title)
+
+    page.get_by_role("button", name="Undo: remove adorn's published images").click()
+    undo = page.locator(".job", has_text="Removing adorn's images from shopify")
+    expect(undo.locator(".step")).to_have_text("done", timeout=JOB_TIMEOUT_MS)
+    expect(approved).to_contain_text("shopify: removed")
+    expect(approved.locator(".decision")).to_have_text("approved")
+    assert adorn_media_alts(sandbox, title) == []
+    screenshot(page, "undone")
 
 
 def test_batch_generate_progress_bar_updates_until_done(
@@ -153,19 +179,47 @@ def test_batch_generate_progress_bar_updates_until_done(
 ) -> None:
     install(page, app_base, sandbox)
     typed = page.locator("table.catalog tbody td:nth-child(3)", has_not_text="–")
-    reload_until(page, typed, 60, "the first sync")
+    expect(typed.first).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     jewelry_type = typed.first.inner_text().strip()
+    row = page.locator("table.catalog tbody tr", has=page.get_by_text(jewelry_type, exact=True))
+    title = row.first.get_by_role("link").inner_text()
 
     page.add_init_script(RECORD_PROGRESS)
     page.locator("select[name=jewelry_type]").select_option(jewelry_type)
     page.get_by_role("button", name="Generate all").click()
-    boxes = page.locator(".job")
+    boxes = page.locator(".job", has_text=f"Generating {title}")
     expect(boxes).to_have_count(1)
     screenshot(page, "batch-started")
     expect(boxes.locator(".step")).to_have_text("done", timeout=JOB_TIMEOUT_MS)
     expect(boxes.locator("progress")).to_have_js_property("value", 1)
+    expect(row.first.locator(".status")).to_have_text("review")  # the row refreshed itself
     screenshot(page, "batch-done")
 
     seen = page.evaluate("window.adornProgress")
     assert seen[-1] == "1|done", seen
     assert len(seen) >= 2, f"the bar never moved before it finished: {seen}"
+
+
+def test_an_uploaded_model_photo_is_annotated_then_shows_its_calibration(
+    page: Page, app_base: str, sandbox: SandboxStores, people_dir: Path
+) -> None:
+    install(page, app_base, sandbox)
+    page.get_by_role("link", name="Presets & templates").click()
+    upload = page.locator("form[enctype='multipart/form-data']")
+    upload.get_by_label("Photo").set_input_files(str(people_dir / "hand-thumbs-up.png"))
+    upload.get_by_label("Region").select_option("hand")
+    upload.get_by_label("Background").select_option("plain")
+    upload.get_by_label("Name").fill("thumbs-up")
+    upload.get_by_role("button", name="Upload and annotate").click()
+
+    box = page.locator(".job", has_text="Annotating the model photo")
+    expect(box).to_have_count(1)
+    screenshot(page, "template-uploading")
+    expect(box.locator(".step")).to_have_text("done", timeout=JOB_TIMEOUT_MS)
+    row = page.locator("tr.template.ready", has_text="thumbs-up")
+    expect(row).to_be_visible()  # the table refreshed itself with the calibration
+    px_per_mm = float(row.locator("td.px-per-mm").inner_text())
+    assert 1.0 < px_per_mm < 30.0
+    expect(row).to_contain_text("hand_world_landmarks")
+    assert natural_width(row.locator("img.thumb")) > 0
+    screenshot(page, "template-annotated")

@@ -19,6 +19,7 @@ from core.settings import Settings
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.shopify import auth as shopify_auth
 from integrations.tokens import TokenCipher
+from jobs.api import wait_for_idle
 from jobs.context import configure
 from models.db import make_engine, migrate, session_scope
 from models.enums import ShopPlatform
@@ -124,10 +125,12 @@ def install_shop(sandbox: SandboxStores, settings: Settings, auto_generate: bool
 
 
 @pytest.fixture
-def in_process(base_settings: Settings, engine: Engine) -> Settings:
-    """Settings for jobs run in-process (no REDIS_URL), configured for this process."""
+def in_process(base_settings: Settings, engine: Engine) -> Iterator[Settings]:
+    """Settings for jobs run in-process (no REDIS_URL), configured for this process; the job
+    thread is idle again before the rows are deleted."""
     configure(base_settings)
-    return base_settings
+    yield base_settings
+    assert wait_for_idle(timeout_s=300), "in-process jobs still running after the test"
 
 
 @pytest.fixture
@@ -154,4 +157,8 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "ADORN_SHOPIFY_BASE_URL": settings.shopify_base_url or "",
         "ADORN_IMAGE_HOSTS": ",".join(settings.image_hosts),
         "ADORN_SPECS_DIR": str(settings.specs_dir),
+        "ETSY_KEYSTRING": settings.etsy_keystring or "",
+        "ETSY_SHARED_SECRET": settings.etsy_shared_secret or "",
+        "ADORN_ETSY_API_URL": settings.etsy_api_url,
+        "ADORN_ETSY_POLL_S": str(settings.etsy_poll_interval_s),
     }

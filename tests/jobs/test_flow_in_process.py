@@ -1,9 +1,10 @@
 """The whole flow for a Shopify shop with jobs run in-process (the embedded default): sync,
-generate, describe, approve, publish, publish again; and webhook dedupe on the event id."""
+generate, describe, approve, publish, publish again; webhook dedupe on the event id, and stale
+webhooks that change nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -36,7 +37,7 @@ def test_sync_generate_describe_publish_and_publish_again(
 ) -> None:
     shop_id = install_shop(sandbox, in_process, auto_generate=False)
 
-    sync = api.job_status(api.enqueue_sync(shop_id))
+    sync = done(api.enqueue_sync(shop_id))
     assert sync.state == "finished", sync.error
     with session_scope(engine) as session:
         products = session.exec(select(Product).where(Product.shop_id == shop_id)).all()
@@ -45,7 +46,7 @@ def test_sync_generate_describe_publish_and_publish_again(
         assert ring.physical_spec and ring.metal  # parsed from the product's own text
         assert ring.status == ProductStatus.NEW
 
-    generate = api.job_status(api.enqueue_generate(_id(ring.id), base_seed=7))
+    generate = done(api.enqueue_generate(_id(ring.id), base_seed=7))
     assert generate.state == "finished", generate.error
     assert generate.progress == 1.0
     with session_scope(engine) as session:
@@ -66,7 +67,7 @@ def test_sync_generate_describe_publish_and_publish_again(
             ).is_file()
         assert session.get(Product, ring.id).status == ProductStatus.REVIEW  # type: ignore[union-attr]
 
-    describe = api.job_status(api.enqueue_describe(_id(ring.id)))
+    describe = done(api.enqueue_describe(_id(ring.id)))
     assert describe.state == "finished", describe.error
     with session_scope(engine) as session:
         copy = session.exec(select(ListingCopy).where(ListingCopy.product_id == ring.id)).one()
@@ -78,7 +79,7 @@ def test_sync_generate_describe_publish_and_publish_again(
             session.add(image)
 
     before = adorn_media(sandbox, ring.remote_id)
-    first = api.job_status(api.enqueue_publish(_id(ring.id), ["shopify"]))
+    first = done(api.enqueue_publish(_id(ring.id), ["shopify"]))
     assert first.state == "finished", first.error
     published = _publications(engine, _id(ring.id))
     assert len(published) == 2
@@ -87,7 +88,7 @@ def test_sync_generate_describe_publish_and_publish_again(
     assert sorted(on_store) == sorted(p.remote_image_id or "" for p in published)
     assert not set(before) & set(on_store)  # adorn's earlier images (other tests') replaced
 
-    again = api.job_status(api.enqueue_publish(_id(ring.id), ["shopify"]))
+    again = done(api.enqueue_publish(_id(ring.id), ["shopify"]))
     assert again.state == "finished", again.error
     assert adorn_media(sandbox, ring.remote_id) == on_store  # nothing sent twice
     assert [(p.id, p.remote_image_id) for p in _publications(engine, _id(ring.id))] == [
@@ -99,7 +100,7 @@ def test_a_redelivered_webhook_is_handled_once(
     sandbox: SandboxStores, in_process: Settings, engine: Engine
 ) -> None:
     shop_id = install_shop(sandbox, in_process, auto_generate=False)
-    assert api.job_status(api.enqueue_sync(shop_id)).state == "finished"
+    assert done(api.enqueue_sync(shop_id)).state == "finished"
     with session_scope(engine) as session:
         product = session.exec(select(Product).where(Product.shop_id == shop_id)).first()
         assert product is not None
@@ -108,11 +109,59 @@ def test_a_redelivered_webhook_is_handled_once(
     first = api.enqueue_webhook(sandbox.shop_domain, "products/delete", "event-1", at, payload)
     second = api.enqueue_webhook(sandbox.shop_domain, "products/delete", "event-1", at, payload)
     assert first is not None and second is None
-    assert api.job_status(first).state == "finished"
+    assert done(first).state == "finished"
     with session_scope(engine) as session:
         assert session.get(Product, product.id).deleted_at is not None  # type: ignore[union-attr]
         event = session.exec(select(WebhookEvent)).one()
         assert event.processed_at is not None
+
+
+def test_a_stale_webhook_changes_nothing_and_a_newer_one_syncs(
+    sandbox: SandboxStores, in_process: Settings, engine: Engine
+) -> None:
+    shop_id = install_shop(sandbox, in_process, auto_generate=False)
+    assert done(api.enqueue_sync(shop_id)).state == "finished"
+    with session_scope(engine) as session:
+        product = session.exec(select(Product).where(Product.shop_id == shop_id)).first()
+        assert product is not None and product.remote_updated_at is not None
+    stored_at, payload = product.remote_updated_at, {"admin_graphql_api_id": product.remote_id}
+    state = sandbox.shopify_state
+    with state.lock:
+        remote = state.shops[sandbox.shop_domain].products[product.remote_id]
+        title = remote.title
+        remote.title, remote.updated_at = f"{title} (renamed)", datetime.now(UTC)
+    try:
+        stale = api.enqueue_webhook(
+            sandbox.shop_domain,
+            "products/update",
+            "stale-1",
+            stored_at - timedelta(seconds=1),
+            payload,
+        )
+        assert stale is not None and done(stale).state == "finished"
+        assert _title(engine, _id(product.id)) == title
+
+        fresh = api.enqueue_webhook(
+            sandbox.shop_domain, "products/update", "fresh-1", datetime.now(UTC), payload
+        )
+        assert fresh is not None and done(fresh).state == "finished"
+        assert _title(engine, _id(product.id)) == f"{title} (renamed)"
+    finally:
+        with state.lock:
+            remote.title = title
+
+
+def _title(engine: Engine, product_id: int) -> str:
+    with session_scope(engine) as session:
+        product = session.get(Product, product_id)
+        assert product is not None
+        return product.title
+
+
+def done(job_id: str) -> api.JobStatus:
+    """The job's status once the job thread is idle again (every job enqueued so far has run)."""
+    assert api.wait_for_idle(timeout_s=600), "in-process jobs did not finish"
+    return api.job_status(job_id)
 
 
 def _publications(engine: Engine, product_id: int) -> list[Publication]:

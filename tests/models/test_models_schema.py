@@ -35,7 +35,7 @@ def _schema_differences(engine: Engine, metadata: MetaData) -> list[object]:
 def test_migrations_create_exactly_the_tables(migrated_engine: Engine) -> None:
     with migrated_engine.connect() as connection:
         revision = MigrationContext.configure(connection).get_current_revision()
-    assert revision == _head_revision() == "0001"
+    assert revision == _head_revision() == "0002"
     assert _schema_differences(migrated_engine, SQLModel.metadata) == []
 
 
