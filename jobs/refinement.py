@@ -49,6 +49,16 @@ def refine_render(result: RenderResult, settings: Settings) -> tuple[RenderResul
     return refined.applied_to(result), refined.to_dict()
 
 
+def preload_refiner(settings: Settings) -> str:
+    """Load the refiner before the first job (GPU worker start); says what this worker will do."""
+    if settings.refine_model is None:
+        return "off: no refine model configured (ADORN_REFINE_MODEL)"
+    loaded = _refiner_for(settings)
+    if loaded.refiner is None:
+        return f"off: {loaded.unavailable}"
+    return f"on: {settings.refine_model}"
+
+
 def release_refiner() -> None:
     """Drop the loaded refiners and free their GPU memory (before loading another model)."""
     if not _loaded:

@@ -18,6 +18,7 @@ from core.settings import Settings
 from jobs.context import configure
 from jobs.generation import library
 from jobs.queues import GPU_QUEUE, QUEUE_NAMES
+from jobs.refinement import preload_refiner
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def run_worker(settings: Settings, queues: Sequence[str], burst: bool = False) -
     rq_queues = [Queue(name, connection=context.redis) for name in queues]
     if GPU_QUEUE in queues:
         library(settings.templates_dir)  # load once, before the first job
+        log.info("contact-band refinement %s", preload_refiner(settings))
         worker: BaseWorker = SimpleWorker(rq_queues, connection=context.redis)
     else:
         worker = Worker(rq_queues, connection=context.redis)

@@ -53,6 +53,7 @@ def test_a_machine_without_cuda_keeps_the_composites(ring_render: RenderResult) 
 
     assert result is ring_render
     assert "no CUDA device" in report["outcomes"][0]["reason"]
+    assert refinement.preload_refiner(settings).startswith("off: no CUDA device")
 
 
 def test_weights_that_fail_to_load_keep_the_composites(
@@ -82,8 +83,9 @@ def test_a_saved_model_is_loaded_once_and_refines_every_variation(
         refine_size_px=64,
     )
 
-    result, report = refinement.refine_render(ring_render, settings)
+    assert refinement.preload_refiner(settings) == f"on: {tmp_path / 'tiny'}"
     loaded = refinement._refiner_for(settings).refiner
+    result, report = refinement.refine_render(ring_render, settings)
     again, _ = refinement.refine_render(ring_render, settings)
 
     assert loaded is not None and refinement._refiner_for(settings).refiner is loaded
