@@ -22,6 +22,7 @@ from models.tables import GeneratedImage, GenerationRun, Preset, Product, Public
 PENDING_STATES = ("queued", "started")
 _KINDS = (  # job id prefix -> what the box says; longest prefixes first
     ("annotate-template-", "Annotating the model photo"),
+    ("generate-template-", "Generating a model photo"),
     ("unpublish-", "Removing adorn's images from"),
     ("publish-", "Publishing to"),
     ("generate-", "Generating"),
@@ -125,7 +126,7 @@ def _label(job_id: str, shop_id: int, session: Session | None) -> str:
         ),
         ("Working", ""),
     )
-    if job_id.startswith(("sync-", "annotate-template-")) or session is None:
+    if job_id.startswith(("sync-", "annotate-template-", "generate-template-")) or session is None:
         return kind
     product_id, _, tail = rest.partition("-")
     product = get_product(session, shop_id, int(product_id)) if product_id.isdigit() else None

@@ -1,5 +1,6 @@
-"""Presets per jewelry type, and the model template library: upload (annotated by a job), the
-backdrop label presets choose by, and the calibration, fixed by hand where needed."""
+"""Presets per jewelry type, and the model template library: upload (annotated by a job) or
+generation from a description (a gpu job), the backdrop label presets choose by, and the
+calibration, fixed by hand where needed."""
 
 from __future__ import annotations
 
@@ -19,12 +20,27 @@ from app.job_boxes import job_boxes
 from app.progress import job_token
 from app.web import db, found, settings, shop_id, storage
 from imaging.errors import ImagingError
+from imaging.generate.request import (
+    AgeRange,
+    Background,
+    LightDirection,
+    Styling,
+    TemplateRequest,
+)
 from imaging.image_io import load_image
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.qa import Tier
-from jobs.api import enqueue_annotate_template
+from jobs.api import enqueue_annotate_template, enqueue_generate_template
 from jobs.generation import LIBRARY_BACKGROUND, parse_crop_ratio
 from jobs.tasks import template_folder
+from jobs.template_generation import (
+    GENERATED_SOURCE,
+    MAX_SEED,
+    NO_MODEL,
+    pending_row,
+    request_values,
+    template_name,
+)
 from models.enums import BackgroundStyle
 from models.queries import get_shop_template, list_presets, list_templates
 from models.tables import Preset, Template
@@ -58,6 +74,12 @@ def index() -> str:
         tiers=[t.value for t in Tier if t is not Tier.FAIL],
         backgrounds=BACKGROUND_STYLES,
         jobs=job_boxes(shop_id(), request.args.getlist("job")),
+        generate_unavailable=NO_MODEL if settings().generate_model is None else None,
+        age_ranges=[a.value for a in AgeRange],
+        stylings=[s.value for s in Styling],
+        lights=[d.value for d in LightDirection],
+        generate_backgrounds=[b.value for b in Background],
+        max_seed=MAX_SEED,
     )
 
 
@@ -148,6 +170,26 @@ def upload_template() -> Response:
     return redirect(url_for("presets.index", job=job_token(shop_id(), job_id)))
 
 
+@blueprint.post("/templates/generate")
+def generate_template() -> Response:
+    """Start the gpu job that generates a model photo from the seller's description; the page
+    follows the job and then shows the calibration, or why no usable photo came out."""
+    if settings().generate_model is None:
+        abort(409, description=NO_MODEL)
+    description = _template_request()
+    seed = _seed(request.form.get("seed", ""))
+    name = template_name(description, seed)
+    with db() as session:
+        row = get_shop_template(session, shop_id(), name)
+        if row is not None and (row.source != GENERATED_SOURCE or row.annotation):
+            abort(409, description=f"{name} is already one of your templates: choose another seed")
+        row = row or pending_row(shop_id(), name, description.region.value)
+        row.annotation_error = None  # asked again after a failure: a new try
+        session.add(row)
+    job_id = enqueue_generate_template(shop_id(), name, request_values(description), seed)
+    return redirect(url_for("presets.index", job=job_token(shop_id(), job_id)))
+
+
 @blueprint.post("/templates/<int:template_id>/calibration")
 def calibrate(template_id: int) -> Response:
     """Fix a template's scale by hand (pixels per millimetre at its anchor)."""
@@ -204,6 +246,39 @@ def _own_template(session: Session, template_id: int) -> Template:
     return found(
         next((t for t in templates if t.id == template_id and t.shop_id == shop_id()), None)
     )
+
+
+def _template_request() -> TemplateRequest:
+    """The generation form's description; a 400 names the field that is wrong."""
+    form = request.form
+    try:
+        skin_tone = int(form.get("skin_tone", ""))
+    except ValueError:
+        abort(400, description="skin tone must be a whole number from 1 (lightest) to 10 (deepest)")
+    try:
+        return TemplateRequest.parse(
+            region=form.get("region", ""),
+            skin_tone=skin_tone,
+            age_range=form.get("age_range", ""),
+            styling=form.get("styling", ""),
+            light=form.get("light", ""),
+            background=form.get("background", ""),
+        )
+    except ValueError as error:
+        abort(400, description=str(error))
+
+
+def _seed(text: str) -> int:
+    """The form's seed, or a new one when it is left empty."""
+    if not text.strip():
+        return secrets.randbelow(MAX_SEED + 1)
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed <= MAX_SEED:
+        abort(400, description=f"seed must be a whole number from 0 to {MAX_SEED}, or empty")
+    return seed
 
 
 def _choice(field: str, allowed: list[str] | tuple[str, ...]) -> str:

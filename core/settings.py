@@ -41,6 +41,10 @@ class Settings:
     refine_compile: bool  # torch.compile the UNet (slow first call, faster after)
     # Local folder or hub id of an SDXL-class text-to-image model for generated templates.
     generate_model: str | None
+    # "auto" generates on CUDA and refuses on a machine without one; "cpu" forces it.
+    generate_device: str
+    generate_size_px: int  # the side of the square photo generated (SDXL: 1024)
+    generate_steps: int
     specs_dir: Path  # the platforms' published API schemas, which the sandbox stores enforce
     # The web app and the platforms.
     app_url: str  # where the platforms reach adorn (OAuth callbacks, webhooks)
@@ -82,6 +86,9 @@ class Settings:
             refine_size_px=int(env.get("ADORN_REFINE_SIZE_PX", "1024")),
             refine_compile=env.get("ADORN_REFINE_COMPILE", "") == "1",
             generate_model=env.get("ADORN_GENERATE_MODEL") or None,
+            generate_device=env.get("ADORN_GENERATE_DEVICE", "auto"),
+            generate_size_px=int(env.get("ADORN_GENERATE_SIZE_PX", "1024")),
+            generate_steps=int(env.get("ADORN_GENERATE_STEPS", "30")),
             specs_dir=Path(env.get("ADORN_SPECS_DIR", str(_DEFAULT_SPECS_DIR))),
             app_url=env.get("ADORN_APP_URL", "http://127.0.0.1:8600"),
             secret_key=env.get("ADORN_SECRET_KEY", _LOCAL_ONLY_KEY),

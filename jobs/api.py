@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from jobs import queues, tasks, webhooks
+from jobs import queues, tasks, template_generation, webhooks
 from jobs.queues import DEFAULT_QUEUE, GPU_QUEUE, JobStatus, QueueUnavailableError
 
 __all__ = [
@@ -129,4 +130,22 @@ def enqueue_annotate_template(shop_id: int, name: str, region: str, upload_path:
         upload_path,
         queue=DEFAULT_QUEUE,
         job_id=f"annotate-template-{shop_id}-{upload_key}",
+    )
+
+
+def enqueue_generate_template(shop_id: int, name: str, values: dict[str, Any], seed: int) -> str:
+    """Generate the shop's model photo `name` from a description on the gpu queue; the job id.
+
+    `values` are a TemplateRequest's plain values (template_generation.request_values). One
+    pending job per template name: a second click returns the pending job's id.
+    """
+    return queues.enqueue(
+        template_generation.generate_template,
+        shop_id,
+        name,
+        values,
+        seed,
+        queue=GPU_QUEUE,
+        job_id=f"generate-template-{shop_id}-{name}",
+        timeout=queues.GENERATE_TIMEOUT_S,
     )

@@ -1,7 +1,7 @@
 """The optional diffusion stage of a generate job: contact-band refinement on the GPU worker.
 
-The refiner is loaded once per worker process and kept (the gpu queue's worker does not fork, so
-the weights stay on the GPU between jobs). Without weights, without a GPU, or when the weights fail
+The refiner is loaded once and kept between jobs (the gpu queue's worker does not fork, so the
+weights stay on the GPU) until the worker needs another model (jobs/gpu_models.py). Without weights, without a GPU, or when the weights fail
 to load, the render keeps its composites and the report says why. torch and diffusers are imported
 only here, and only when a refine model is configured, so the web app and the default worker never
 load them.
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from core.settings import Settings
 from imaging.refine.outcome import skip_refinement
 from imaging.render import RenderResult
+from jobs.gpu_models import resident_model
 
 if TYPE_CHECKING:
     from imaging.refine.refiner import ContactBandRefiner
@@ -29,9 +30,6 @@ class _LoadedRefiner:
 
     refiner: ContactBandRefiner | None
     unavailable: str | None
-
-
-_loaded: dict[tuple[object, ...], _LoadedRefiner] = {}
 
 
 def refine_render(result: RenderResult, settings: Settings) -> tuple[RenderResult, dict[str, Any]]:
@@ -59,19 +57,11 @@ def preload_refiner(settings: Settings) -> str:
     return f"on: {settings.refine_model}"
 
 
-def release_refiner() -> None:
-    """Drop the loaded refiners and free their GPU memory (before loading another model)."""
-    if not _loaded:
-        return
-    from imaging.diffusion.loading import free_memory
-
-    _loaded.clear()
-    free_memory()
-
-
 def _refiner_for(settings: Settings) -> _LoadedRefiner:
-    """The refiner for this configuration, loaded on the first call of the process."""
+    """The refiner for this configuration, loaded on first use and kept while the worker
+    has no other model to hold."""
     key = (
+        "refine",
         settings.refine_model,
         settings.refine_device,
         settings.refine_strength,
@@ -79,9 +69,7 @@ def _refiner_for(settings: Settings) -> _LoadedRefiner:
         settings.refine_size_px,
         settings.refine_compile,
     )
-    if key not in _loaded:
-        _loaded[key] = _load(settings)
-    return _loaded[key]
+    return resident_model(key, lambda: _load(settings))
 
 
 def _load(settings: Settings) -> _LoadedRefiner:

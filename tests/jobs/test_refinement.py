@@ -12,7 +12,7 @@ import pytest
 
 from core.settings import Settings
 from imaging.render import RenderResult
-from jobs import refinement
+from jobs import gpu_models, refinement
 from tests.imaging.refine.conftest import (  # noqa: F401  (fixtures)
     one_torch_thread,
     ring_render,
@@ -22,9 +22,9 @@ from tests.imaging.refine.conftest import (  # noqa: F401  (fixtures)
 
 @pytest.fixture(autouse=True)
 def fresh_process_cache() -> Iterator[None]:
-    refinement.release_refiner()
+    gpu_models.release_models()
     yield
-    refinement.release_refiner()
+    gpu_models.release_models()
 
 
 def _settings(**changes: object) -> Settings:
