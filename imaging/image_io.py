@@ -119,11 +119,10 @@ def load_image(source: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS)
 
 def to_pil(rgb: FloatImage, alpha: FloatImage | None = None) -> Image.Image:
     """Working-form arrays to an 8-bit PIL image (RGB, or RGBA when alpha is given)."""
-    channels = rgb if alpha is None else np.dstack([rgb, alpha])
-    # Clip, then OpenCV's scale-and-round: several times faster than rint(x * 255).astype(uint8).
-    # (convertScaleAbs takes absolute values, hence the clip to [0, 1] first.)
-    unit = np.clip(channels, 0.0, 1.0).astype(np.float32, copy=False)
-    pixels = cv2.convertScaleAbs(unit, alpha=255.0)
+    channels = np.asarray(rgb if alpha is None else np.dstack([rgb, alpha]), dtype=np.float32)
+    # OpenCV's scale and saturating cast to 8 bits clips to [0, 255] and rounds in one pass:
+    # several times faster than np.clip followed by rint(x * 255).astype(uint8).
+    pixels = cv2.addWeighted(channels, 255.0, channels, 0.0, 0.0, dtype=cv2.CV_8U)
     return Image.fromarray(pixels, "RGB" if alpha is None else "RGBA")
 
 

@@ -11,7 +11,7 @@ from imaging.geometry import Point, Vector, unit
 from imaging.image_io import FloatImage, from_pil, to_pil
 from imaging.light import Box, Composite, piece_box
 from imaging.place import Placement
-from imaging.qa import QAReport, halo_ring, measure_extent, shadow_offset
+from imaging.qa import QAReport, halo_ring, measure_extent
 from imaging.template import Template
 
 FAILURE_TINT = np.array([1.0, 0.0, 0.0], dtype=np.float32)
@@ -22,6 +22,7 @@ SHADOW_COLOUR = (180, 80, 255)
 ANCHOR_COLOUR = (0, 255, 120)
 PASS_COLOUR = (80, 220, 80)
 FAIL_COLOUR = (255, 70, 70)
+_LABEL_STROKE_PX = 2
 
 
 def draw_qa_overlay(
@@ -35,10 +36,12 @@ def draw_qa_overlay(
         box, ring = halo_ring(placement, template.annotation.px_per_mm)
         _tint(rgb[box.slices], ring)
     if "occlusion" in failed:
-        hidden = placement.alpha_unoccluded - placement.alpha > 0.3
+        piece = piece_box(placement.alpha_unoccluded, 0).slices
+        whole = placement.alpha_unoccluded[piece]
+        hidden = whole - placement.alpha[piece] > 0.3
         if template.body_mask is not None:
-            hidden |= (placement.alpha_unoccluded > 0.5) & (template.body_mask < 0.5)
-        _tint(rgb, hidden)
+            hidden |= (whole > 0.5) & (template.body_mask[piece] < 0.5)
+        _tint(rgb[piece], hidden)
 
     height, width = rgb.shape[:2]
     line_px = max(2, round(min(height, width) / 400))
@@ -49,22 +52,21 @@ def draw_qa_overlay(
     aside = extent.half_width_px + 8 * line_px  # beside the piece, not over it
     centre = _centroid(placement.alpha_unoccluded)
     arrow_px = max(extent.length_px * 0.8, min(height, width) / 16)
-    offset = shadow_offset(composite, placement, template)
+    offset = report.shadow_offset
 
-    # Drawing happens on two small regions, not the whole render: 8-bit conversion is the cost.
+    # The marks are drawn on a clear layer over the piece's region, then laid over the render
+    # where they are: no 8-bit round trip of the render itself.
     reach = round(max(arrow_px, aside + 2 * 4 * line_px + font.getlength(label))) + 4 * line_px
     marks = _marks_box(placement, reach, (height, width))
-    image = to_pil(rgb[marks.slices])
+    image = Image.new("RGBA", (marks.right - marks.left, marks.bottom - marks.top))
     draw = ImageDraw.Draw(image)
     origin = (float(marks.left), float(marks.top))
-    _draw_scale(
+    label_at, label_anchor = _draw_scale(
         draw,
         _minus(extent.start, origin),
         _minus(extent.end, origin),
         placement.measure_axis,
         aside,
-        label,
-        font,
         line_px,
     )
     local_centre = _minus(centre, origin)
@@ -75,7 +77,8 @@ def draw_qa_overlay(
         x, y = _minus(point, origin)
         r = 2 * line_px + 2
         draw.ellipse((x - r, y - r, x + r, y + r), outline=ANCHOR_COLOUR, width=line_px)
-    rgb[marks.slices] = from_pil(image)[0]
+    _lay_over(rgb[marks.slices], image)
+    _draw_label(rgb, (label_at[0] + origin[0], label_at[1] + origin[1]), label, font, label_anchor)
 
     _draw_legend(rgb, report, font, line_px, away_from=centre)
     return rgb
@@ -106,6 +109,15 @@ def _minus(point: Point, origin: Point) -> Point:
     return (point[0] - origin[0], point[1] - origin[1])
 
 
+def _lay_over(rgb: FloatImage, layer: Image.Image) -> None:
+    """Composite an RGBA drawing layer (colour, coverage) over `rgb`, in place, where it is drawn."""
+    rgba = np.asarray(layer)
+    ys, xs = np.nonzero(rgba[..., 3])
+    drawn = rgba[ys, xs].astype(np.float32) / 255.0
+    coverage = drawn[:, 3:]
+    rgb[ys, xs] = drawn[:, :3] * coverage + rgb[ys, xs] * (1.0 - coverage)
+
+
 def _tint(rgb: FloatImage, mask: np.ndarray) -> None:
     rgb[mask] = (1.0 - TINT_STRENGTH) * rgb[mask] + TINT_STRENGTH * FAILURE_TINT
 
@@ -124,11 +136,10 @@ def _draw_scale(
     end: Point,
     axis: Vector,
     aside: float,
-    label: str,
-    font: ImageFont.FreeTypeFont,
     line_px: int,
-) -> None:
-    """The measured extent as a line beside the piece, with end ticks and its length in mm."""
+) -> tuple[Point, str]:
+    """The measured extent as a line beside the piece, with end ticks; returns where its label
+    goes and the label's text anchor there."""
     across = (-axis[1], axis[0])
     a = (start[0] + across[0] * aside, start[1] + across[1] * aside)
     b = (end[0] + across[0] * aside, end[1] + across[1] * aside)
@@ -145,9 +156,32 @@ def _draw_scale(
         )
     middle = ((a[0] + b[0]) / 2 + across[0] * 2 * tick, (a[1] + b[1]) / 2 + across[1] * 2 * tick)
     anchor = "lm" if across[0] >= 0 else "rm"  # the label reads away from the piece
-    draw.text(
-        middle, label, fill=SCALE_COLOUR, font=font, anchor=anchor, stroke_width=2, stroke_fill=0
+    return middle, anchor
+
+
+def _draw_label(
+    rgb: FloatImage, at: Point, text: str, font: ImageFont.FreeTypeFont, anchor: str
+) -> None:
+    """The scale's label, outlined in black, drawn on its own small crop of the render (an
+    outlined text does not survive a clear layer: Pillow's fill replaces its outline's coverage)."""
+    left, top, right, bottom = font.getbbox(text, anchor=anchor, stroke_width=_LABEL_STROKE_PX)
+    height, width = rgb.shape[:2]
+    x0, y0 = max(math.floor(at[0] + left) - 1, 0), max(math.floor(at[1] + top) - 1, 0)
+    x1 = min(math.ceil(at[0] + right) + 1, width)
+    y1 = min(math.ceil(at[1] + bottom) + 1, height)
+    if x1 <= x0 or y1 <= y0:
+        return
+    image = to_pil(rgb[y0:y1, x0:x1])
+    ImageDraw.Draw(image).text(
+        (at[0] - x0, at[1] - y0),
+        text,
+        fill=SCALE_COLOUR,
+        font=font,
+        anchor=anchor,
+        stroke_width=_LABEL_STROKE_PX,
+        stroke_fill=0,
     )
+    rgb[y0:y1, x0:x1] = from_pil(image)[0]
 
 
 def _draw_arrow(

@@ -7,19 +7,19 @@ against the template without the piece, the placement, or the source cut-out.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import map_coordinates
 from skimage.color import deltaE_ciede2000, rgb2lab
 
 from imaging.cutout import Cutout
-from imaging.geometry import Point, Vector, angle_between_deg
+from imaging.geometry import Point, Vector, angle_between_deg, unit
 from imaging.image_io import FloatImage
 from imaging.jewelry import JewelryType
 from imaging.light import (
@@ -31,20 +31,29 @@ from imaging.light import (
     luminance,
     piece_box,
     shadow_map,
+    shadow_support_px,
     srgb_to_linear,
     visible_fraction,
 )
-from imaging.place import Placement
+from imaging.place import CHAIN_WIDTH_PERCENTILE, Placement
+from imaging.place.per_cutout import once_per_cutout
 from imaging.product_spec import ProductSpec
 from imaging.template import Template
 
 BoolMask = NDArray[np.bool_]
+Floats = NDArray[np.float32]
 
 QA_MARGIN_MM = 6.0  # around the piece: enough for the shadow's reach
 HALO_RING_PX = 2.0
 HALO_WINDOW_PX = 15  # where the piece's own lightness is read, around each ring pixel
+# The piece's side of an edge is its own colour where it is most solid: each pixel weighs alpha^4,
+# so opaque metal dominates, and a fine chain a soft photo never renders opaque still has one.
+HALO_SOLID_POWER = 4.0
+OPENING_MAX_MM2 = 25.0  # enclosed gaps this small are openings in the piece (links, a bail)
+MIN_OPENING_RING_PX = 50  # openings are judged on their own when they hold this much of the ring
 SOLID_ALPHA = 0.9  # piece pixels counted as the metal itself, not its edge
-OPAQUE_ALPHA = 0.99  # a fringe lives where alpha < 1: the piece's own colour is read inside that
+SCALE_RESOLUTION_PX = 0.5  # a measured extent is good to half a pixel: its ends are soft edges
+CHAIN_PROFILE_STEP_PX = 0.25
 EDGE_PROFILE_REACH_PX = 10.0
 RESAMPLING_EDGE_PX = 0.5  # the narrowest 25-75% edge rise a resampled piece can have
 RISE_PER_SIGMA = 1.349  # 25-75% rise of a Gaussian-blurred edge, per px of sigma
@@ -55,6 +64,7 @@ _COLOUR_SMOOTHING_PX = 1.0
 _MIN_COLOUR_SAMPLES = 50
 _MIN_SHADOW_ASYMMETRY = 0.02  # mean outward-normal vote below this: no shadow direction
 _EDGE_STEP_PX = 0.25
+_LAB_EPSILON = (6 / 29) ** 3
 
 
 class Tier(StrEnum):
@@ -90,6 +100,9 @@ class Check:
 class QAReport:
     checks: tuple[Check, ...]
     tier: Tier
+    # The direction the measured shadow falls from the piece (its length is its one-sidedness,
+    # 0..1); None when the render shows no directional shadow.
+    shadow_offset: Vector | None = None
 
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.passed)
@@ -168,6 +181,7 @@ class Extent:
     end: Point
     length_px: float
     half_width_px: float  # half the mask's extent across the axis, from the line through its centre
+    mean_width_px: float = 0.0  # a chain's mean width across its centre line (0 for a rigid part)
 
 
 def evaluate_render(
@@ -182,17 +196,18 @@ def evaluate_render(
     px_per_mm = template.annotation.px_per_mm
     extent = measure_extent(placement)
     extent_mm = extent.length_px / px_per_mm
+    offset = _shadow_offset(views)
     checks = (
         _contact_shadow(views),
-        _shadow_direction(views, template.annotation.light_direction),
+        _shadow_direction(views, offset, template.annotation.light_direction),
         _metal_colour(views, placement, composite),
         _edge_sharpness(views, source, composite),
-        _scale_error(extent_mm, placement),
-        _pixels_across(extent.length_px, placement.extent_name),
-        _halo(views),
+        _scale_error(extent_mm, placement, px_per_mm),
+        _pixels_across(views, placement, extent),
+        _halo(views, source.background_rgb),
         _occlusion(views, OCCLUSION_RULES[spec.jewelry_type], spec.jewelry_type),
     )
-    return QAReport(checks=checks, tier=_reached_tier(checks))
+    return QAReport(checks=checks, tier=_reached_tier(checks), shadow_offset=offset)
 
 
 def reshoot_verdict(reports: Sequence[QAReport], run: int = 3) -> str | None:
@@ -214,7 +229,13 @@ def reshoot_verdict(reports: Sequence[QAReport], run: int = 3) -> str | None:
 
 
 def measure_extent(placement: Placement) -> Extent:
-    """Extent of measure_mask > 0.5 projected on measure_axis, with its end points on the canvas."""
+    """The measured extent of the placement's measure mask, with its end points on the canvas.
+
+    A rigid part is measured end to end: measure_mask > 0.5 projected on measure_axis. A chain
+    (placement.measures_chain) is measured across its own centre line; see _chain_width.
+    """
+    if placement.measures_chain:
+        return _chain_width(placement)
     box = piece_box(placement.measure_mask, 0)
     rows, cols = box.slices
     rows_in, cols_in = np.nonzero(placement.measure_mask[rows, cols] > 0.5)
@@ -235,12 +256,6 @@ def measure_extent(placement: Placement) -> Extent:
     return Extent(start, end, high - low, float(across.max()) + 0.5)
 
 
-def shadow_offset(composite: Composite, placement: Placement, template: Template) -> Vector | None:
-    """The direction the measured shadow falls from the piece (its length is its one-sidedness,
-    0..1); None when the render shows no directional shadow."""
-    return _shadow_offset(_Views.of(composite, placement, template))
-
-
 def halo_ring(placement: Placement, px_per_mm: float) -> tuple[Box, BoolMask]:
     """The ring just outside the visible piece where a fringe would show, in the QA crop."""
     box = piece_box(placement.alpha_unoccluded, _margin_px(px_per_mm))
@@ -252,7 +267,10 @@ def halo_ring(placement: Placement, px_per_mm: float) -> tuple[Box, BoolMask]:
 
 @dataclass(frozen=True)
 class _Views:
-    """Everything the checks look at, cropped to the piece and the reach of its shadow."""
+    """Everything the checks look at, cropped to the piece and the reach of its shadow.
+
+    Derived layers are computed once, on first use, and only on the pixels that need them.
+    """
 
     box: Box
     render: FloatImage  # sRGB
@@ -262,8 +280,8 @@ class _Views:
     whole: FloatImage  # alpha before occlusion
     contact: FloatImage
     body: FloatImage
-    distance_outside: FloatImage  # px from the piece (alpha_unoccluded > 0.5); 0 on it
-    distance_clear: FloatImage  # px from any trace of the piece (alpha_unoccluded > 0); 0 on it
+    piece: FloatImage  # the piece layer as composited, sRGB
+    coverage: FloatImage  # the piece's alpha as composited
     px_per_mm: float
 
     @classmethod
@@ -273,6 +291,7 @@ class _Views:
         rows, cols = box.slices
         whole = placement.alpha_unoccluded[rows, cols]
         body = template.body_mask
+        coverage = placement.alpha if composite.alpha is None else composite.alpha
         return cls(
             box=box,
             render=composite.rgb[rows, cols],
@@ -282,33 +301,67 @@ class _Views:
             whole=whole,
             contact=placement.contact[rows, cols],
             body=np.ones_like(whole) if body is None else body[rows, cols],
-            distance_outside=_distance_outside(whole),
-            distance_clear=_distance_outside((whole > ALPHA_EPS).astype(np.float32)),
+            piece=composite.piece_rgb[rows, cols],
+            coverage=coverage[rows, cols],
             px_per_mm=px_per_mm,
         )
 
-    @property
+    @cached_property
     def hidden(self) -> FloatImage:
         return np.clip(self.whole - self.alpha, 0.0, 1.0)
 
+    @cached_property
+    def distance_outside(self) -> FloatImage:
+        """Px from the piece (alpha_unoccluded > 0.5); 0 on it."""
+        return _distance_outside(self.whole)
+
+    @cached_property
+    def distance_clear(self) -> FloatImage:
+        """Px from any trace of the piece (alpha_unoccluded > 0); 0 on it."""
+        return _distance_outside((self.whole > ALPHA_EPS).astype(np.float32))
+
+    @cached_property
     def darkening(self) -> FloatImage:
-        """1 - Y(render) / Y(template): how much the render darkens the scene, per pixel."""
-        rendered = luminance(srgb_to_linear(self.render))
-        original = luminance(srgb_to_linear(self.scene))
-        return (1.0 - rendered / np.maximum(original, 1e-4)).astype(np.float32)
+        """1 - Y(render) / Y(template): how much the render darkens the scene, per pixel.
 
-    def shadowed_scene(self) -> FloatImage:
-        """The template with the render's shadow but without the piece, sRGB."""
-        return linear_to_srgb(srgb_to_linear(self.scene) * (1.0 - self.shadow[..., None]))
+        Read only where the render differs from the template: elsewhere it is exactly 0."""
+        darkening = np.zeros(self.whole.shape, np.float32)
+        changed = np.any(self.render != self.scene, axis=2)
+        rendered = luminance(srgb_to_linear(self.render[changed]))
+        original = luminance(srgb_to_linear(self.scene[changed]))
+        darkening[changed] = 1.0 - rendered / np.maximum(original, 1e-4)
+        return darkening
 
+    @cached_property
+    def openings(self) -> BoolMask:
+        """Gaps enclosed by the piece and small enough to be openings in it (a chain's links, a
+        bail), not the body seen through a band."""
+        clear = (self.whole <= 0.5).astype(np.uint8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(clear, connectivity=4)
+        x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+        h, w = clear.shape
+        enclosed = (x > 0) & (y > 0)
+        enclosed &= (x + stats[:, cv2.CC_STAT_WIDTH] < w) & (y + stats[:, cv2.CC_STAT_HEIGHT] < h)
+        enclosed &= stats[:, cv2.CC_STAT_AREA] <= OPENING_MAX_MM2 * self.px_per_mm**2
+        enclosed[0] = False  # the label of the piece itself
+        return np.asarray(enclosed[labels], dtype=bool)
+
+    @cached_property
+    def outward_normals(self) -> tuple[Floats, Floats]:
+        """Per pixel, the unit vector (x, y) pointing away from the piece."""
+        grad_y, grad_x = np.gradient(self.distance_outside)
+        norm = np.maximum(np.hypot(grad_x, grad_y), 1e-6)
+        return (grad_x / norm).astype(np.float32), (grad_y / norm).astype(np.float32)
+
+    @cached_property
     def scene_outside(self) -> BoolMask:
         """Pixels where the render shows only the scene: clear of the piece and its soft edge."""
-        return self.distance_clear >= 1.0
+        return np.asarray(self.distance_clear >= 1.0, dtype=bool)
 
 
 def _contact_shadow(views: _Views) -> Check:
     band_px = max(2.0, 0.5 * views.px_per_mm)
-    band = views.scene_outside() & (views.distance_clear <= 1.0 + band_px) & (views.body > 0.5)
+    band = views.scene_outside & (views.distance_clear <= 1.0 + band_px) & (views.body > 0.5)
     if np.any(views.contact > 0.5):  # where the piece rests on skin, when the placement says
         near_contact = _distance_outside(views.contact) <= views.distance_outside + 1.0
         if np.any(band & near_contact):
@@ -325,8 +378,7 @@ def _contact_shadow(views: _Views) -> Check:
     )
 
 
-def _shadow_direction(views: _Views, light: Vector) -> Check:
-    offset = _shadow_offset(views)
+def _shadow_direction(views: _Views, offset: Vector | None, light: Vector) -> Check:
     if offset is None:
         return _check("shadow_direction", 180.0, "the render shows no shadow with a direction")
     # Compare with the shadow this light would cast where a shadow can fall (on the body): on a
@@ -340,15 +392,21 @@ def _shadow_direction(views: _Views, light: Vector) -> Check:
 
 
 def _shadow_offset(views: _Views) -> Vector | None:
-    """Direction of the measured shadow; see _outward_votes."""
-    return _outward_votes(views, np.clip(views.darkening(), 0.0, 1.0))
+    """Direction of the measured shadow (QAReport.shadow_offset); see _outward_votes."""
+    return _outward_votes(views, np.clip(views.darkening, 0.0, 1.0))
 
 
 def _expected_shadow_offset(views: _Views, light: Vector) -> Vector | None:
     """Direction of the shadow the photo's own light casts (the light model with its defaults),
-    measured like the real one."""
-    contact = views.contact * visible_fraction(views.alpha, views.whole)
-    expected = shadow_map(contact, views.alpha, views.body, light, views.px_per_mm, LightParams())
+    measured like the real one. The model runs only as far as its shadow can reach, which gives
+    the same map as running it over the whole crop."""
+    params = LightParams()
+    near = piece_box(views.whole, shadow_support_px(params, views.px_per_mm)).slices
+    contact = views.contact[near] * visible_fraction(views.alpha[near], views.whole[near])
+    expected = np.zeros_like(views.whole)
+    expected[near] = shadow_map(
+        contact, views.alpha[near], views.body[near], light, views.px_per_mm, params
+    )
     return _outward_votes(views, expected)
 
 
@@ -356,21 +414,32 @@ def _outward_votes(views: _Views, darkening: FloatImage) -> Vector | None:
     # Each pixel outside the piece votes with its outward normal, weighted by how much it is darkened:
     # a shadow cast along the light darkens the far side more, so the votes add up along the light.
     # Unlike centroids, this is not pulled towards long thin parts (a chain) or heavy ones (a pendant).
-    weights = np.where(views.scene_outside(), darkening, 0.0)
+    weights = np.where(views.scene_outside, darkening, 0.0)
     total = float(weights.sum())
     if total < 1.0:  # less than one pixel's worth of full darkening
         return None
-    grad_y, grad_x = np.gradient(views.distance_outside)
-    norm = np.maximum(np.hypot(grad_x, grad_y), 1e-6)
-    dx = float((weights * grad_x / norm).sum()) / total
-    dy = float((weights * grad_y / norm).sum()) / total
+    normal_x, normal_y = views.outward_normals
+    dx = float((weights * normal_x).sum()) / total
+    dy = float((weights * normal_y).sum()) / total
     if math.hypot(dx, dy) < _MIN_SHADOW_ASYMMETRY:
         return None
     return (dx, dy)
 
 
+def _gradient_at(
+    image: FloatImage, ys: NDArray[np.intp], xs: NDArray[np.intp]
+) -> tuple[Floats, Floats]:
+    """np.gradient(image) (d/dy, d/dx) at the pixels (ys, xs) only: central differences inside,
+    one-sided at the border."""
+    height, width = image.shape
+    up, down = np.maximum(ys - 1, 0), np.minimum(ys + 1, height - 1)
+    left, right = np.maximum(xs - 1, 0), np.minimum(xs + 1, width - 1)
+    grad_y = (image[down, xs] - image[up, xs]) / np.maximum(down - up, 1)
+    grad_x = (image[ys, right] - image[ys, left]) / np.maximum(right - left, 1)
+    return grad_y.astype(np.float32), grad_x.astype(np.float32)
+
+
 def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> Check:
-    rows, cols = views.box.slices
     solid = views.alpha > SOLID_ALPHA
     if not np.any(solid):
         return _check("metal_colour_de2000", math.nan, "no part of the piece is fully visible")
@@ -380,8 +449,11 @@ def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> 
     reach = 2 * math.ceil(2.0 * sigma) + 1  # keep pixels whose smoothing stays inside the piece
     inner = cv2.erode(solid.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
     solid = inner if np.count_nonzero(inner) >= _MIN_COLOUR_SAMPLES else solid
-    source_rgb = _smooth(placement.rgb[rows, cols], sigma)
-    render_rgb = _smooth(views.render, sigma)
+    # Smoothing is local: it runs on the solid part's box and the kernel's reach (4 sigma) only.
+    around = piece_box(solid.astype(np.float32), math.ceil(4.0 * sigma) + 1).slices
+    source_rgb = _smooth(placement.rgb[views.box.slices][around], sigma)
+    render_rgb = _smooth(views.render[around], sigma)
+    solid = solid[around]
     stride = max(1, int(np.count_nonzero(solid)) // _MAX_COLOUR_SAMPLES)
     source = source_rgb[solid][::stride]
     rendered = render_rgb[solid][::stride]
@@ -400,22 +472,18 @@ def _smooth(rgb: FloatImage, sigma: float) -> FloatImage:
 
 
 def _edge_sharpness(views: _Views, source: Cutout, composite: Composite) -> Check:
-    rendered_width = _edge_width(
-        views.render, views.shadowed_scene(), views.whole, views.hidden < 0.05
-    )
-    background = np.broadcast_to(
-        np.array(source.background_rgb, dtype=np.float32), source.rgb.shape
-    )
-    coverage = source.alpha[..., None]
-    photo = np.asarray(source.rgb * coverage + background * (1.0 - coverage), dtype=np.float32)
-    source_width = _edge_width(
-        photo, background, source.alpha, np.ones_like(source.alpha, dtype=bool)
-    )
+    def shadowed_scene_at(map_x: Floats, map_y: Floats) -> Floats:
+        scene = _sample(views.scene, map_x, map_y)
+        shadow = _sample(views.shadow, map_x, map_y)
+        return linear_to_srgb(srgb_to_linear(scene) * (1.0 - shadow[..., None]))
+
+    rendered_width = _edge_width(views.render, views.whole, views.hidden < 0.05, shadowed_scene_at)
+    source_width, source_area = _source_edge(source)
     if rendered_width is None or source_width is None:
         return _check(
             "edge_sharpness", math.nan, "the piece's edge has too little contrast to measure"
         )
-    scale = math.sqrt(float(views.whole.sum()) / max(float(source.alpha.sum()), 1e-6))
+    scale = math.sqrt(float(views.whole.sum()) / max(source_area, 1e-6))
     # The light softens the piece on purpose to match a soft photo: that is not a flaw.
     matched_px = RISE_PER_SIGMA * composite.blur_sigma_px
     expected = math.hypot(source_width * scale, RESAMPLING_EDGE_PX, matched_px)
@@ -430,26 +498,49 @@ def _edge_sharpness(views: _Views, source: Cutout, composite: Composite) -> Chec
     )
 
 
+def _source_edge(source: Cutout) -> tuple[float | None, float]:
+    """(edge width in px or None, alpha area) of the source photo's piece against its
+    background: the same for every variation, so measured once per cut-out."""
+
+    def measure() -> tuple[float | None, float]:
+        background = np.array(source.background_rgb, dtype=np.float32)
+        coverage = source.alpha[..., None]
+        photo = np.asarray(source.rgb * coverage + background * (1.0 - coverage), np.float32)
+
+        def background_at(map_x: Floats, map_y: Floats) -> Floats:
+            return np.broadcast_to(background, (*map_x.shape, 3))
+
+        everywhere = np.ones(source.alpha.shape, dtype=bool)
+        width = _edge_width(photo, source.alpha, everywhere, background_at)
+        return width, float(source.alpha.sum())
+
+    return once_per_cutout(source, "edge width", measure)
+
+
 def _edge_width(
-    image: FloatImage, behind: FloatImage, alpha: FloatImage, eligible: BoolMask
+    image: FloatImage,
+    alpha: FloatImage,
+    eligible: BoolMask,
+    behind_at: Callable[[Floats, Floats], Floats],
 ) -> float | None:
     """Mean width of the piece's edge: the distance over which the piece's share of the colour
-    (against `behind`, what the image shows without the piece) goes from 25% to 75%, along
-    profiles across the alpha edge. Read only where alpha changes, so engraving near the edge
-    does not count; counting samples, not taking slopes, so grain does not count either.
-    None when no edge has a clear inside and outside and enough contrast."""
-    smooth = cv2.GaussianBlur(alpha, (0, 0), 1.0)
+    (against what the image shows without the piece there, `behind_at` the sample points) goes
+    from 25% to 75%, along profiles across the alpha edge. Read only where alpha changes, so
+    engraving near the edge does not count; counting samples, not taking slopes, so grain does
+    not count either. None when no edge has a clear inside and outside and enough contrast."""
+    smooth = np.asarray(cv2.GaussianBlur(alpha, (0, 0), 1.0), dtype=np.float32)
     ys, xs = np.nonzero((smooth > 0.3) & (smooth < 0.7) & eligible)
     if xs.size == 0:
         return None
     stride = max(1, xs.size // _MAX_EDGE_SAMPLES)
     ys, xs = ys[::stride], xs[::stride]
-    gy, gx = np.gradient(smooth)
-    norm = np.maximum(np.hypot(gx[ys, xs], gy[ys, xs]), 1e-6)
-    out_x, out_y = -gx[ys, xs] / norm, -gy[ys, xs] / norm  # alpha falls outwards
+    gy, gx = _gradient_at(smooth, ys, xs)
+    norm = np.maximum(np.hypot(gx, gy), 1e-6)
+    out_x, out_y = -gx / norm, -gy / norm  # alpha falls outwards
     t = np.arange(-EDGE_PROFILE_REACH_PX, EDGE_PROFILE_REACH_PX + _EDGE_STEP_PX / 2, _EDGE_STEP_PX)
-    coords = np.stack([ys[:, None] + t * out_y[:, None], xs[:, None] + t * out_x[:, None]])
-    alpha_profile = map_coordinates(alpha, coords, order=1)
+    map_x = (xs[:, None] + t * out_x[:, None]).astype(np.float32)
+    map_y = (ys[:, None] + t * out_y[:, None]).astype(np.float32)
+    alpha_profile = _sample(alpha, map_x, map_y)
     # The edge runs from the last sample still solid to the first one clear of the piece.
     index = np.arange(t.size)
     centre = t.size // 2
@@ -458,9 +549,8 @@ def _edge_width(
     clear = np.flatnonzero((first >= 0) & (last < t.size))
     if clear.size == 0:
         return None
-    piece_share = np.stack(
-        [map_coordinates(image[..., c] - behind[..., c], coords, order=1) for c in range(3)], -1
-    )[clear]
+    map_x, map_y = map_x[clear], map_y[clear]
+    piece_share = _sample(image, map_x, map_y) - behind_at(map_x, map_y)
     first, last = first[clear], last[clear]
     across = piece_share[np.arange(clear.size), first]
     contrast = np.linalg.norm(across, axis=1)
@@ -474,40 +564,119 @@ def _edge_width(
     return float(np.mean(np.count_nonzero(middle, axis=1))) * _EDGE_STEP_PX
 
 
-def _scale_error(extent_mm: float, placement: Placement) -> Check:
+def _sample(image: FloatImage, map_x: Floats, map_y: Floats) -> Floats:
+    """`image` bilinearly sampled at (map_x, map_y) (any 2-D shape of points); 0 off the image."""
+    sampled = cv2.remap(
+        image,
+        map_x,
+        map_y,
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0.0, 0.0, 0.0, 0.0),
+    )
+    return np.asarray(sampled, dtype=np.float32)
+
+
+def _scale_error(extent_mm: float, placement: Placement, px_per_mm: float) -> Check:
     expected = placement.expected_extent_mm
     error = 100.0 * abs(extent_mm - expected) / expected
-    return _check(
-        "scale_error_pct",
-        error,
+    # A thin part is measured to half a pixel, not better: no tier asks for more than that.
+    resolution = 100.0 * SCALE_RESOLUTION_PX / max(expected * px_per_mm, 1e-6)
+    measured = (
         f"{placement.extent_name} measures {extent_mm:.1f} mm on the render against "
-        f"{expected:.1f} mm in the spec ({error:.1f}% off)",
+        f"{expected:.1f} mm in the spec ({error:.1f}% off"
     )
+    if resolution > RULES["scale_error_pct"].editorial:
+        measured += f"; half a pixel is {resolution:.1f}% at this size"
+    return _check("scale_error_pct", error, measured + ")", floor=resolution)
 
 
-def _pixels_across(length_px: float, extent_name: str) -> Check:
-    return _check("pixels_across", length_px, f"{extent_name} spans {length_px:.0f} px")
+def _pixels_across(views: _Views, placement: Placement, extent: Extent) -> Check:
+    if not placement.measures_chain:
+        return _check(
+            "pixels_across",
+            extent.length_px,
+            f"{placement.extent_name} spans {extent.length_px:.0f} px",
+        )
+    # A chain shows its detail along its length: its links. Length = area / mean width, the
+    # area with its link openings filled.
+    area = float(np.count_nonzero(views.whole > 0.5) + np.count_nonzero(views.openings))
+    length = area / max(extent.mean_width_px, 1.0)
+    return _check("pixels_across", length, f"the chain runs {length:.0f} px along its length")
 
 
-def _halo(views: _Views) -> Check:
+def _halo(views: _Views, background_rgb: tuple[float, float, float]) -> Check:
     ring = _ring(views.distance_outside, views.hidden)
     if not np.any(ring):
         return _check("halo", 0.0, "no visible edge to look for a fringe at")
-    rendered = _lightness(views.render)
-    shadowed_scene = _lightness(views.shadowed_scene())
     # A proper edge mixes the piece and the scene, so it is not lighter than both of them. The
-    # piece's side is its mean lightness nearby (a maximum would pick up grain and specks).
-    opaque = (views.alpha > OPAQUE_ALPHA).astype(np.float32)
+    # piece's side is its own colour nearby, weighted towards its most solid pixels (a mean, as a
+    # maximum would pick up grain and specks).
+    solid = views.whole > 0.5
+    weight = np.zeros(views.whole.shape, np.float32)
+    weight[solid] = views.coverage[solid] ** HALO_SOLID_POWER
+    solid_y = luminance(srgb_to_linear(views.piece[solid]))
+    weighted_y, weighted_l = np.zeros_like(weight), np.zeros_like(weight)
+    weighted_y[solid] = solid_y * weight[solid]
+    weighted_l[solid] = _lightness_of_y(solid_y) * weight[solid]
     window = (HALO_WINDOW_PX, HALO_WINDOW_PX)
-    opaque_share = cv2.blur(opaque, window)
-    nearby_piece = cv2.blur(rendered * opaque, window) / np.maximum(opaque_share, 1e-6)
-    excess = rendered - np.maximum(shadowed_scene, np.where(opaque_share > 0, nearby_piece, 0.0))
-    mean_excess = float(np.clip(excess[ring], 0.0, None).mean())
-    return _check(
-        "halo",
-        mean_excess,
-        f"the ring just outside the piece is {mean_excess:.1f} L* lighter than the piece and skin",
-    )
+    share = cv2.blur(weight, window)[ring]
+    nearby = share > 1e-6
+    near_l = np.zeros_like(share)
+    near_l[nearby] = cv2.blur(weighted_l, window)[ring][nearby] / share[nearby]
+
+    rendered_y = luminance(srgb_to_linear(views.render[ring]))
+    scene_y = luminance(srgb_to_linear(views.scene[ring])) * (1.0 - views.shadow[ring])
+    rendered = _lightness_of_y(rendered_y)
+    excess = np.clip(rendered - np.maximum(_lightness_of_y(scene_y), near_l), 0.0, None)
+    # In an opening (a link, a bail) the scene should show through. Old background the cut-out
+    # left there semi-transparent is mixed with the skin, so it need not be lighter than both
+    # sides; it shows as piece colour lighter than the metal around it and nearer the background.
+    # (A stone's bright facets are lighter too, but more colourful than the metal: not counted.)
+    in_opening = views.openings[ring] & nearby
+    if np.any(in_opening):
+        at = np.zeros_like(ring)
+        at[ring] = in_opening
+        at_share = share[in_opening]
+        metal_y = cv2.blur(weighted_y, window)[at] / at_share
+        metal_rgb = cv2.blur(views.piece * weight[..., None], window)[at] / at_share[:, None]
+        here_rgb = views.piece[at]
+        nearer = _nearer_background(here_rgb, metal_rgb, background_rgb)
+        here_y = luminance(srgb_to_linear(here_rgb))
+        leftover = views.coverage[at] * np.clip(here_y - metal_y, 0.0, None) * nearer
+        clean = np.maximum(rendered_y[in_opening] - leftover, 0.0)
+        lighter = rendered[in_opening] - _lightness_of_y(clean)
+        excess[in_opening] = np.maximum(excess[in_opening], lighter)
+    # Judged where the fringe is worst: a white link opening is not excused by a clean outline.
+    judged_apart = int(np.count_nonzero(in_opening)) >= MIN_OPENING_RING_PX
+    outline = float(excess[~in_opening].mean()) if judged_apart else float(excess.mean())
+    openings = float(excess[in_opening].mean()) if judged_apart else 0.0
+    worst = max(outline, openings)
+    message = f"the ring just outside the piece is {worst:.1f} L* lighter than the piece and skin"
+    if judged_apart:
+        message += (
+            f" (outer edge {outline:.1f}, inside its openings {openings:.1f}, which hold "
+            f"{100.0 * float(in_opening.mean()):.0f}% of the ring)"
+        )
+    return _check("halo", worst, message)
+
+
+def _nearer_background(
+    rgb: Floats, metal_rgb: Floats, background_rgb: tuple[float, float, float]
+) -> BoolMask:
+    """Per pixel, whether its colour is nearer the old background than the metal around it is,
+    both in lightness and in chroma."""
+    background = rgb2lab(np.array([[background_rgb]], dtype=np.float64))[0, 0]
+    here, metal = rgb2lab(rgb[None])[0], rgb2lab(metal_rgb[None])[0]
+    background_chroma = math.hypot(background[1], background[2])
+
+    def lightness_and_chroma_gap(lab: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+        chroma = np.hypot(lab[:, 1], lab[:, 2])
+        return np.abs(lab[:, 0] - background[0]), np.abs(chroma - background_chroma)
+
+    here_l, here_c = lightness_and_chroma_gap(here)
+    metal_l, metal_c = lightness_and_chroma_gap(metal)
+    return np.asarray((here_l < metal_l) & (here_c <= metal_c), dtype=bool)
 
 
 def _occlusion(views: _Views, rule: OcclusionRule, jewelry_type: JewelryType) -> Check:
@@ -526,18 +695,22 @@ def _occlusion(views: _Views, rule: OcclusionRule, jewelry_type: JewelryType) ->
     )
 
 
-def _check(name: str, value: float, measured: str) -> Check:
+def _check(name: str, value: float, measured: str, floor: float = 0.0) -> Check:
+    """Judge `value` by the rule's limits; `floor` raises a lower-is-better limit to what the
+    measurement can resolve."""
     rule = RULES[name]
-    passed = _within(value, rule.listing, rule.higher_is_better)
+    limits = {tier: max(limit, floor) for tier, limit in rule.limits().items()}
+    listing = limits[Tier.LISTING.value]
+    passed = _within(value, listing, rule.higher_is_better)
     message = measured if passed else f"{measured}: {rule.failure_meaning}"
     return Check(
         name=name,
         value=value,
-        threshold=rule.listing,
+        threshold=listing,
         passed=passed,
         unit=rule.unit,
         higher_is_better=rule.higher_is_better,
-        limits=rule.limits(),
+        limits=limits,
         message=message,
     )
 
@@ -568,8 +741,79 @@ def _ring(distance_outside: FloatImage, hidden: FloatImage) -> BoolMask:
     return (distance_outside > 0) & (distance_outside <= HALO_RING_PX) & (hidden < 0.1)
 
 
-def _lightness(srgb: FloatImage) -> FloatImage:
-    """CIE L* of sRGB pixels."""
-    y = luminance(srgb_to_linear(srgb))
-    f = np.where(y > (6 / 29) ** 3, np.cbrt(y), y / (3 * (6 / 29) ** 2) + 4 / 29)
+def _lightness_of_y(y: Floats) -> Floats:
+    """CIE L* of relative luminance Y."""
+    f = np.where(y > _LAB_EPSILON, np.cbrt(y), y / (3 * (6 / 29) ** 2) + 4 / 29)
     return (116.0 * f - 16.0).astype(np.float32)
+
+
+# --- a chain's width -----------------------------------------------------------------------------
+
+
+def _chain_width(placement: Placement) -> Extent:
+    """A chain's width on the canvas, measured like the placer measures it on the source photo.
+
+    The measure mask is sampled on a grid turned to the chain: columns 1 px apart along it, rows a
+    quarter pixel apart across it (measure_axis). In each column the chain runs between its outer
+    alpha = 0.5 crossings, interpolated: a soft edge does not widen it. The chain curves, so each
+    column's extent is shortened by the cosine of its tilt, read off a parabola through the
+    columns' centres. The width is the widest links', CHAIN_WIDTH_PERCENTILE of the columns.
+    """
+    box = piece_box(placement.measure_mask, 1)
+    crop = np.ascontiguousarray(placement.measure_mask[box.slices])
+    ys, xs = np.nonzero(crop > 0.5)
+    if xs.size == 0:
+        centre = ((box.left + box.right) / 2.0, (box.top + box.bottom) / 2.0)
+        return Extent(centre, centre, 0.0, 0.0)
+    ax, ay = unit(placement.measure_axis)  # across the chain
+    tx, ty = -ay, ax  # along it
+    cx, cy = float(xs.mean()), float(ys.mean())
+    along = (xs - cx) * tx + (ys - cy) * ty
+    across = (xs - cx) * ax + (ys - cy) * ay
+    u = np.arange(math.floor(along.min()), math.ceil(along.max()) + 1, dtype=np.float64)
+    step = CHAIN_PROFILE_STEP_PX
+    v = np.arange(across.min() - 2.0, across.max() + 2.0 + step / 2, step)
+    map_x = (cx + u[None, :] * tx + v[:, None] * ax).astype(np.float32)
+    map_y = (cy + u[None, :] * ty + v[:, None] * ay).astype(np.float32)
+    profiles = _sample(crop, map_x, map_y)  # rows: across the chain, columns: along it
+    inside = profiles >= 0.5
+    columns = np.flatnonzero(inside.any(axis=0))
+    if columns.size == 0:
+        centre = (cx + box.left, cy + box.top)
+        return Extent(centre, centre, 0.0, 0.0)
+    profiles, inside, u = profiles[:, columns], inside[:, columns], u[columns]
+    rows = profiles.shape[0]
+    first = np.argmax(inside, axis=0)
+    last = rows - 1 - np.argmax(inside[::-1], axis=0)
+    top = v[first] - step * _crossing(profiles, first, np.maximum(first - 1, 0))
+    bottom = v[last] + step * _crossing(profiles, last, np.minimum(last + 1, rows - 1))
+    middle = (top + bottom) / 2.0
+    degree = min(2, columns.size - 1)
+    slope = np.polyval(np.polyder(np.polyfit(u, middle, degree)), u) if degree > 0 else 0.0 * u
+    widths = (bottom - top) / np.sqrt(1.0 + slope**2)
+    width = float(np.percentile(widths, CHAIN_WIDTH_PERCENTILE))
+    # The end points: across the column whose width is nearest that percentile.
+    j = int(np.argmin(np.abs(widths - width)))
+    norm = math.sqrt(1.0 + float(slope[j]) ** 2)
+    nx, ny = (ax - slope[j] * tx) / norm, (ay - slope[j] * ty) / norm
+    mid_x = box.left + cx + u[j] * tx + middle[j] * ax
+    mid_y = box.top + cy + u[j] * ty + middle[j] * ay
+    half = width / 2.0
+    return Extent(
+        start=(float(mid_x - half * nx), float(mid_y - half * ny)),
+        end=(float(mid_x + half * nx), float(mid_y + half * ny)),
+        length_px=width,
+        half_width_px=float(along.max() - along.min()) / 2.0 + 0.5,
+        mean_width_px=float(widths.mean()),
+    )
+
+
+def _crossing(
+    profiles: Floats, inside: NDArray[np.intp], outside: NDArray[np.intp]
+) -> NDArray[np.float64]:
+    """Per column, how far (in samples) beyond row `inside` (>= 0.5) towards row `outside` alpha
+    falls through 0.5, by linear interpolation."""
+    columns = np.arange(profiles.shape[1])
+    high = profiles[inside, columns].astype(np.float64)
+    low = profiles[outside, columns].astype(np.float64)
+    return np.clip((high - 0.5) / np.maximum(high - low, 1e-6), 0.0, 1.0)

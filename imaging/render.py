@@ -157,10 +157,11 @@ class RenderPipeline:
 
 def _focus_box(alpha: FloatImage) -> tuple[int, int, int, int]:
     """Bounding box (x0, y0, x1, y1) of the visible piece; the whole frame if nothing is visible."""
-    ys, xs = np.nonzero(alpha > 0.1)
-    if xs.size == 0:
+    rows = np.flatnonzero(alpha.max(axis=1) > 0.1)  # a max per row and column: no pixel list
+    cols = np.flatnonzero(alpha.max(axis=0) > 0.1)
+    if cols.size == 0:
         return (0, 0, alpha.shape[1], alpha.shape[0])
-    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
 
 
 def _version() -> str:

@@ -11,6 +11,10 @@ from imaging.jewelry import JewelryType
 from imaging.product_spec import ProductSpec
 from imaging.template import Template
 
+# A chain's width is its widest links' (flat links; edge-on ones are narrower): this percentile of
+# its extent across, read the same way on the source photo and on the render.
+CHAIN_WIDTH_PERCENTILE = 95.0
+
 
 @dataclass(frozen=True)
 class PoseJitter:
@@ -39,6 +43,9 @@ class Placement:
     extent_name: str  # e.g. "pendant height", "ring outer width", "dial diameter"
     anchor_points: tuple[Point, ...]  # anchor geometry used, for the QA overlay
     notes: tuple[str, ...] = ()
+    # measure_mask is a stretch of flexible chain, measure_axis roughly across it: QA reads its
+    # width across its own (curving) centre line and its detail along its length.
+    measures_chain: bool = False
 
 
 def place(

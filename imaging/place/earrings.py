@@ -17,6 +17,7 @@ from imaging.errors import ImagingError
 from imaging.geometry import Point, rotate, unit
 from imaging.image_io import FloatImage
 from imaging.place import Placement, PoseJitter
+from imaging.place.per_cutout import once_per_cutout
 from imaging.place.warp import paint_over, similarity_matrix, warp_affine_box
 from imaging.product_spec import ProductSpec
 from imaging.template import Template
@@ -49,7 +50,9 @@ def place_earrings(
         )
     px_per_mm = template.annotation.px_per_mm
     is_drop = spec.drop_length_mm is not None
-    earring = _larger_earring(cutout, is_drop)
+    earring = once_per_cutout(
+        cutout, ("earring", is_drop), lambda: _larger_earring(cutout, is_drop)
+    )
     if is_drop:
         expected_mm = spec.get("drop_length_mm")
         scale = expected_mm * px_per_mm / earring.height_px
@@ -72,6 +75,7 @@ def place_earrings(
     alpha = np.zeros(canvas_hw, np.float32)
     contact = np.zeros(canvas_hw, np.float32)
     measure_mask = np.zeros(canvas_hw, np.float32)
+    boxes = []
     for index, (lobe, facing_right) in enumerate(zip(ears.lobes, ears.facing_right, strict=True)):
         at = (lobe[0] + shift[0], lobe[1] + shift[1])
         matrix = similarity_matrix(earring.anchor, at, scale, turn, mirror=facing_right)
@@ -79,6 +83,7 @@ def place_earrings(
         if layer is None:
             continue
         paint_over(rgb, alpha, layer)
+        boxes.append(layer.box)
         weight = _disc_weight(layer.box, at, contact_radius, HANGING_CONTACT if is_drop else 0.0)
         contact[layer.box] = np.maximum(contact[layer.box], layer.alpha * weight)
         if index == 0:
@@ -86,13 +91,15 @@ def place_earrings(
 
     visible_alpha, visible_contact = alpha, contact
     if template.hair_mask is not None:
-        in_front = np.clip(template.hair_mask, 0.0, 1.0)
-        visible_alpha, visible_contact = alpha * (1.0 - in_front), contact * (1.0 - in_front)
+        visible_alpha, visible_contact = np.zeros_like(alpha), np.zeros_like(contact)
+        for box in boxes:  # the hair in front, where the earrings are
+            shown = 1.0 - np.clip(template.hair_mask[box], 0.0, 1.0)
+            visible_alpha[box], visible_contact[box] = alpha[box] * shown, contact[box] * shown
     return Placement(
         rgb=rgb,
-        alpha=visible_alpha.astype(np.float32, copy=False),
+        alpha=visible_alpha,
         alpha_unoccluded=alpha,
-        contact=visible_contact.astype(np.float32, copy=False),
+        contact=visible_contact,
         measure_mask=measure_mask,
         measure_axis=plumb,
         expected_extent_mm=expected_mm,

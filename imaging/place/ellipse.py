@@ -24,6 +24,7 @@ from imaging.errors import ImagingError
 from imaging.geometry import Point, Vector, angle_deg
 from imaging.image_io import FloatImage
 from imaging.place import Placement, PoseJitter
+from imaging.place.per_cutout import once_per_cutout
 from imaging.place.warp import similarity_matrix, unpremultiply
 from imaging.template import Template
 
@@ -57,14 +58,22 @@ def prepare_source(cutout: Cutout, canvas_width_px: float) -> Source:
     """The cutout premultiplied, shrunk by area averaging when its width exceeds `canvas_width_px`.
 
     Warping a much larger source with bilinear sampling would alias; fits are then made on the
-    shrunk source, so no coordinate needs converting back.
+    shrunk source, so no coordinate needs converting back. The result is shared: see per_cutout.
     """
-    rgba = np.dstack([cutout.rgb * cutout.alpha[..., None], cutout.alpha]).astype(np.float32)
     factor = canvas_width_px / cutout.width
     if factor >= 1.0:
-        return Source(rgba)
+        return once_per_cutout(cutout, "source", lambda: Source(_premultiplied(cutout)))
     size = (max(round(cutout.width * factor), 1), max(round(cutout.height * factor), 1))
-    return Source(np.asarray(cv2.resize(rgba, size, interpolation=cv2.INTER_AREA), np.float32))
+    return once_per_cutout(cutout, ("source", size), lambda: _shrunk(cutout, size))
+
+
+def _premultiplied(cutout: Cutout) -> FloatImage:
+    return np.dstack([cutout.rgb * cutout.alpha[..., None], cutout.alpha]).astype(np.float32)
+
+
+def _shrunk(cutout: Cutout, size: tuple[int, int]) -> Source:
+    shrunk = cv2.resize(_premultiplied(cutout), size, interpolation=cv2.INTER_AREA)
+    return Source(np.asarray(shrunk, np.float32))
 
 
 @dataclass(frozen=True)

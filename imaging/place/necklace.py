@@ -24,7 +24,8 @@ from imaging.errors import ImagingError
 from imaging.geometry import Point, Vector, rotate, unit
 from imaging.image_io import FloatImage
 from imaging.jewelry import JewelryType
-from imaging.place import Placement, PoseJitter
+from imaging.place import CHAIN_WIDTH_PERCENTILE, Placement, PoseJitter
+from imaging.place.per_cutout import once_per_cutout
 from imaging.place.warp import (
     BoxLayer,
     paint_over,
@@ -44,7 +45,6 @@ MIN_SAG_MM = 12.0  # a chain hangs at least this far below the line between its 
 BLOCK_WIDTH = 1024  # pixels sampled per row of a remap block
 PLAIN_MEASURE_HALF_MM = 3.0  # a plain chain's width is measured on this much chain each side
 SMALL_HOLE_FRACTION = 0.05  # holes below this fraction of the chain's own area are inside links
-OUTER_WIDTH_PERCENTILE = 95.0  # of the chain's extent across, column by column
 PENDANT_BOTTOM_CONTACT = 0.5  # contact weight at the pendant's bottom edge (1 at its top)
 
 
@@ -78,15 +78,15 @@ def place_necklace(
             "before placing a necklace on it"
         )
     px_per_mm = template.annotation.px_per_mm
-    path, width_px = _chain_path(cutout.alpha)
-    pendant = _find_pendant(cutout.alpha, path, width_px)
+    path, width_px, pendant = once_per_cutout(cutout, "chain", lambda: _chain_and_pendant(cutout))
     if pendant is None and spec.jewelry_type == JewelryType.PENDANT:
         raise ImagingError(
             "no pendant found at the bottom of the chain: photograph the chain laid as a U with "
             "the pendant hanging at the bottom"
         )
-    ribbon = _unroll_chain(cutout, path, width_px, pendant)
-    measured_width = _measured_chain_width(ribbon)
+    ribbon, measured_width = once_per_cutout(
+        cutout, "ribbon", lambda: _ribbon(cutout, path, width_px, pendant)
+    )
     if pendant is not None and spec.pendant_height_mm is not None:
         mm_per_src_px = spec.pendant_height_mm / (pendant.bottom_y - pendant.top_y)
     else:
@@ -140,10 +140,25 @@ def place_necklace(
         extent_name="chain width",
         anchor_points=anchors,
         notes=curve.notes,
+        measures_chain=True,
     )
 
 
 # --- the source: chain path, pendant, ribbon -------------------------------------------------
+
+
+def _chain_and_pendant(cutout: Cutout) -> tuple[Points, float, _Pendant | None]:
+    """The chain's centre path and width estimate, and its pendant if it has one."""
+    path, width_px = _chain_path(cutout.alpha)
+    return path, width_px, _find_pendant(cutout.alpha, path, width_px)
+
+
+def _ribbon(
+    cutout: Cutout, path: Points, width_px: float, pendant: _Pendant | None
+) -> tuple[_Ribbon, float]:
+    """The chain unrolled (without its pendant) and its measured width in source pixels."""
+    ribbon = _unroll_chain(cutout, path, width_px, pendant)
+    return ribbon, _measured_chain_width(ribbon)
 
 
 def _chain_path(alpha: FloatImage) -> tuple[Points, float]:
@@ -334,7 +349,7 @@ def _measured_chain_width(ribbon: _Ribbon) -> float:
     top_edge = _half_crossing(alpha, np.argmax(opaque, axis=0))
     flipped = alpha[::-1]
     bottom_edge = alpha.shape[0] - 1 - _half_crossing(flipped, np.argmax(opaque[::-1], axis=0))
-    return float(np.percentile(bottom_edge - top_edge, OUTER_WIDTH_PERCENTILE))
+    return float(np.percentile(bottom_edge - top_edge, CHAIN_WIDTH_PERCENTILE))
 
 
 def _half_crossing(alpha: FloatImage, first: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -490,14 +505,22 @@ def _warp_pendant(
     canvas_hw: tuple[int, int],
 ) -> BoxLayer | None:
     """The pendant moved so its pivot hangs at the chain's lowest point, its down axis along `plumb`."""
+    crop_rgb, crop_alpha, pivot = once_per_cutout(
+        cutout, "pendant crop", lambda: _pendant_crop(cutout, pendant)
+    )
+    turn = math.degrees(math.atan2(-plumb[0], plumb[1]))
+    matrix = similarity_matrix(pivot, lowest, scale, turn)
+    return warp_affine_box(crop_rgb, crop_alpha, matrix, canvas_hw)
+
+
+def _pendant_crop(cutout: Cutout, pendant: _Pendant) -> tuple[FloatImage, FloatImage, Point]:
+    """The pendant's box of the cut-out: its colours, its alpha alone, and its pivot there."""
     ys, xs = np.nonzero(pendant.mask)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     crop_alpha = cutout.alpha[y0:y1, x0:x1] * pendant.mask[y0:y1, x0:x1]
     crop_rgb = cutout.rgb[y0:y1, x0:x1]
-    turn = math.degrees(math.atan2(-plumb[0], plumb[1]))
     pivot = (pendant.pivot[0] - x0, pendant.pivot[1] - y0)
-    matrix = similarity_matrix(pivot, lowest, scale, turn)
-    return warp_affine_box(crop_rgb, crop_alpha.astype(np.float32), matrix, canvas_hw)
+    return crop_rgb, crop_alpha.astype(np.float32), pivot
 
 
 def _top_weight(pendant_alpha: FloatImage, plumb: Vector) -> FloatImage:

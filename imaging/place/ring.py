@@ -22,6 +22,7 @@ from imaging.place.ellipse import (
     prepare_source,
     stack_alpha,
 )
+from imaging.place.per_cutout import once_per_cutout
 from imaging.product_spec import ProductSpec, with_typical_sizes
 from imaging.template import Template
 
@@ -56,7 +57,9 @@ def place_ring(
     outer_px = outer_mm * px_per_mm
 
     source = prepare_source(cutout, outer_px)
-    annulus = fit_annulus(source.alpha)
+    annulus = once_per_cutout(
+        cutout, ("annulus", source.alpha.shape), lambda: fit_annulus(source.alpha)
+    )
     scale = outer_px / (2 * annulus.outer_radius)  # canvas px per source px
     from_center = source.distance_from(annulus.center)
     band_weight = np.clip(annulus.outer_radius + SETTING_GAP_PX - from_center + 0.5, 0.0, 1.0)

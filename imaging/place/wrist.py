@@ -28,6 +28,7 @@ from imaging.place.ellipse import (
     prepare_source,
     stack_alpha,
 )
+from imaging.place.per_cutout import once_per_cutout
 from imaging.product_spec import ProductSpec, with_typical_sizes
 from imaging.template import Template, WristAnchor
 
@@ -72,7 +73,9 @@ def _place_band(
     wrist_mm = wrist.width_px / px_per_mm
 
     source = prepare_source(cutout, outer_px)
-    annulus = fit_annulus(source.alpha)
+    annulus = once_per_cutout(
+        cutout, ("annulus", source.alpha.shape), lambda: fit_annulus(source.alpha)
+    )
     along = unit(wrist.axis)
     across = (-along[1], along[0])
     turn_deg, shift_across, shift_along = clipped_jitter(jitter, template)
@@ -122,7 +125,9 @@ def _place_watch(
     case_px = case_mm * px_per_mm
 
     source = prepare_source(cutout, case_px)
-    case_center, case_radius = fit_disc(source.alpha)
+    case_center, case_radius = once_per_cutout(
+        cutout, ("case", source.alpha.shape), lambda: fit_disc(source.alpha)
+    )
     scale = case_px / (2 * case_radius)  # canvas px per source px
     case_weight = np.clip(
         case_radius + CASE_EDGE_PX - source.distance_from(case_center) + 0.5, 0.0, 1.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
@@ -41,14 +40,3 @@ def test_overlay_marks_failures_and_leaves_a_good_render_untinted() -> None:
     overlay = draw_qa_overlay(composite, hidden, report, template)
     hidden_part = (placement.alpha_unoccluded > 0.5) & (hidden_alpha < 0.5)
     assert _red(overlay)[hidden_part].mean() > 0.8
-
-
-def test_light_qa_and_overlay_on_a_2048_px_template_are_fast() -> None:
-    template = make_template(size=2048, noise=0.0)
-    placement = make_placement(template, center=(1000.0, 900.0))
-    light_and_composite(template, placement, LightParams())  # warm-up: imports and caches
-    start = time.perf_counter()
-    composite = light_and_composite(template, placement, LightParams())
-    report = evaluate_render(make_source(), composite, placement, template, PENDANT)
-    draw_qa_overlay(composite, placement, report, template)
-    assert time.perf_counter() - start < 1.0  # the budget is 0.5 s; leave room for slow CI

@@ -24,6 +24,7 @@ from imaging.place import Placement, PoseJitter, place
 from imaging.place.earrings import place_earrings
 from imaging.place.necklace import place_necklace
 from imaging.product_spec import ProductSpec
+from imaging.qa import measure_extent
 from imaging.size_tables import chain_drop_below_notch_mm
 from imaging.template import Annotation, EarAnchor, NeckAnchor, Template
 
@@ -324,9 +325,23 @@ def test_plain_chain_width_matches_spec(plain_cutout: Cutout) -> None:
     # 12 px/mm: at 6 one pixel alone would be 7 % of a 2.5 mm chain.
     template = neck_template(px_per_mm=12.0, size=1600)
     placement = place_necklace(plain_cutout, chain_spec(width_mm=2.5), template, PoseJitter())
-    assert placement.extent_name == "chain width"
+    assert placement.extent_name == "chain width" and placement.measures_chain
     measured = extent_mm(placement.measure_mask, placement.measure_axis, 12.0)
     assert measured == pytest.approx(2.5, rel=0.05)
+
+
+@pytest.mark.parametrize("px_per_mm", [6.0, 12.0])
+def test_qa_reads_a_placed_chain_at_its_spec_width(plain_cutout: Cutout, px_per_mm: float) -> None:
+    # QA measures across the chain's own centre line, as the placer measures the source photo.
+    template = neck_template(px_per_mm=px_per_mm, size=int(1600 * px_per_mm / 12))
+    jitter = PoseJitter(rotation_deg=4.0, shift_mm=(3.0, 2.0))
+    placement = place_necklace(plain_cutout, chain_spec(width_mm=2.5), template, jitter)
+    measured = measure_extent(placement).length_px / px_per_mm
+    assert measured == pytest.approx(2.5, rel=0.04)
+    pendant = place_necklace(
+        chain_cutout(with_pendant=True), pendant_spec(20.0), template, PoseJitter()
+    )
+    assert not pendant.measures_chain  # a pendant is rigid: measured end to end
 
 
 def test_chain_keeps_its_own_colours(plain_cutout: Cutout) -> None:

@@ -6,14 +6,29 @@ import dataclasses
 
 import numpy as np
 import pytest
+from scipy.special import erfc, erfcinv
 
 from imaging.jewelry import JewelryType
 from imaging.light import Composite, LightParams, light_and_composite
 from imaging.place import Placement
 from imaging.product_spec import ProductSpec
-from imaging.qa import Check, QAReport, Tier, evaluate_render, measure_extent, reshoot_verdict
+from imaging.qa import (
+    RULES,
+    Check,
+    QAReport,
+    Tier,
+    evaluate_render,
+    measure_extent,
+    reshoot_verdict,
+)
 from imaging.template import Template
-from tests.imaging.synthetic_light_scene import make_placement, make_source, make_template
+from tests.imaging.synthetic_light_scene import (
+    GOLD,
+    PX_PER_MM,
+    make_placement,
+    make_source,
+    make_template,
+)
 
 PENDANT = ProductSpec(JewelryType.PENDANT, pendant_height_mm=15.0)
 DEFAULT_LIGHT = LightParams()
@@ -160,3 +175,111 @@ def test_reshoot_only_when_the_same_check_fails_three_times_in_a_row() -> None:
         "reshoot the source photo: halo failed in 3 variations in a row (halo measured)"
     )
     assert reshoot_verdict([_report("halo")] * 2, run=2) is not None
+
+
+# --- a fine chain: soft edges, link openings, a curve -------------------------------------------
+
+CHAIN_MM = 1.5  # 12 px at 8 px/mm: the demo's plain chain on the neck template
+CHAIN_TOP_X = (150.0, 650.0)
+CHAIN_SAG = 0.006  # y = bottom - CHAIN_SAG * (x - middle)^2: a U, lowest in the middle
+
+
+def _chain_curve(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chain's centre line (y) and slope at x."""
+    middle = sum(CHAIN_TOP_X) / 2
+    return 560.0 - CHAIN_SAG * (x - middle) ** 2, -2 * CHAIN_SAG * (x - middle)
+
+
+def _chain_placement(
+    template: Template, opening_rgb: tuple[float, float, float] | None = None
+) -> Placement:
+    """A gold chain CHAIN_MM wide (between its alpha = 0.5 crossings) hanging as a U, never fully
+    opaque (alpha <= 0.85, as a fine chain from a soft photo renders), with link openings the
+    cut-out left semi-transparent, in the chain's colour or in `opening_rgb` (old background)."""
+    ys, xs = np.mgrid[0 : template.height, 0 : template.width].astype(np.float32)
+    centre, slope = _chain_curve(xs)
+    across = (ys - centre) / np.sqrt(1 + slope**2)  # signed distance from the centre line
+    half = CHAIN_MM * PX_PER_MM / 2
+    on_chain = (xs >= CHAIN_TOP_X[0]) & (xs <= CHAIN_TOP_X[1])
+    # Soft edges (sigma 1 px) placed so that 0.85 x band crosses 0.5 at +-half.
+    edge = half - np.sqrt(2) * float(erfcinv(1 / 0.85))
+    band = 0.5 * erfc((np.abs(across) - edge) / np.sqrt(2)) * on_chain
+    middle = sum(CHAIN_TOP_X) / 2
+    link = np.mod(xs - middle, 14.0) - 7.0  # an opening every 14 px along the chain
+    opening = (link / 3.5) ** 2 + (across / (0.45 * half)) ** 2 < 1.0
+    alpha = (0.85 * band * np.where(opening, 0.3, 1.0)).astype(np.float32)
+    rgb = np.zeros((*alpha.shape, 3), np.float32)
+    rgb[:] = GOLD
+    if opening_rgb is not None:
+        rgb[opening & (band > 0.5)] = opening_rgb
+    measure = (alpha * (np.abs(xs - middle) <= 3.0 * PX_PER_MM)).astype(np.float32)
+    return Placement(
+        rgb=rgb,
+        alpha=alpha,
+        alpha_unoccluded=alpha.copy(),
+        contact=alpha.copy(),
+        measure_mask=measure,
+        measure_axis=(0.0, 1.0),
+        expected_extent_mm=CHAIN_MM,
+        extent_name="chain width",
+        anchor_points=((middle, 560.0),),
+        measures_chain=True,
+    )
+
+
+def _chain_checks(placement: Placement, template: Template) -> dict[str, Check]:
+    composite = light_and_composite(template, placement, DEFAULT_LIGHT)
+    spec = ProductSpec(JewelryType.NECKLACE, chain_width_mm=CHAIN_MM, chain_length_mm=450.0)
+    report = evaluate_render(make_source(), composite, placement, template, spec)
+    return {check.name: check for check in report.checks}
+
+
+def test_a_curved_soft_chain_is_measured_across_its_centre_line() -> None:
+    template = make_template(size=800, shade=0.25)
+    placement = _chain_placement(template)
+    extent = measure_extent(placement)
+    assert extent.length_px == pytest.approx(CHAIN_MM * PX_PER_MM, rel=0.03)
+    # End to end along the axis, the curve and the soft edges read it far wider.
+    rigid = measure_extent(dataclasses.replace(placement, measures_chain=False))
+    assert rigid.length_px > 1.15 * CHAIN_MM * PX_PER_MM
+    checks = _chain_checks(placement, template)
+    assert checks["scale_error_pct"].value < 3.0
+    assert checks["scale_error_pct"].passed
+
+
+def test_a_thin_part_is_judged_to_the_half_pixel_it_can_be_measured_to() -> None:
+    template = make_template(size=800, shade=0.25)
+    scale = _chain_checks(_chain_placement(template), template)["scale_error_pct"]
+    half_pixel = 100 * 0.5 / (CHAIN_MM * PX_PER_MM)  # 4.2 % of a 12 px chain
+    assert scale.limits["editorial"] == pytest.approx(half_pixel)
+    assert scale.limits["listing"] == 5.0 and scale.threshold == 5.0
+    pendant = _evaluate(make_template(), make_placement(make_template()))["scale_error_pct"]
+    assert pendant.limits == RULES["scale_error_pct"].limits()  # 120 px: the rule's own limits
+
+
+def test_a_chain_shows_its_detail_along_its_length() -> None:
+    template = make_template(size=800, shade=0.25)
+    xs = np.linspace(*CHAIN_TOP_X, 2001)
+    ys, _ = _chain_curve(xs)
+    length = float(np.hypot(np.diff(xs), np.diff(ys)).sum())
+    detail = _chain_checks(_chain_placement(template), template)["pixels_across"]
+    assert detail.value == pytest.approx(length, rel=0.1)
+    assert "along its length" in detail.message
+
+
+def test_a_clean_soft_chain_shows_no_halo_on_dark_skin() -> None:
+    # Nothing of the chain is opaque: its own colour, not the skin alone, is its side of the edge.
+    template = make_template(size=800, shade=0.25)
+    halo = _chain_checks(_chain_placement(template), template)["halo"]
+    assert halo.value < RULES["halo"].editorial
+    assert halo.passed
+
+
+def test_old_background_left_in_link_openings_fails_halo() -> None:
+    template = make_template(size=800, shade=0.25)
+    white = _chain_checks(_chain_placement(template, opening_rgb=(0.97, 0.97, 0.97)), template)
+    halo = white["halo"]
+    assert not halo.passed
+    assert "inside its openings" in halo.message
+    outer_edge = float(halo.message.split("outer edge ")[1].split(",")[0])
+    assert outer_edge < RULES["halo"].editorial  # the outline is clean: the openings fail it
