@@ -29,7 +29,7 @@ from tests.redis_databases import worker_database
 SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 APP_URL = "http://adorn.test"  # the test client's host: redirects to it are followed by hand
 # RQ's keys have fixed names: the app tests keep theirs in databases of their own, one per
-# xdist worker (12, 11, ...; the jobs tests use 13).
+# xdist worker (12, 11, ...; the jobs tests use 3, 2, ...).
 REDIS_DB_FIRST = 12
 REDIS_DB_LAST = 4
 CALLBACKS = (f"{APP_URL}/auth/shopify/callback", f"{APP_URL}/auth/etsy/callback")

@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
@@ -25,11 +24,13 @@ from models.db import make_engine, migrate, session_scope
 from models.enums import ShopPlatform
 from models.queries import save_installed_shop
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
-from tests.redis_databases import database_url
+from tests.redis_databases import worker_database
 
 SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 CALLBACK = "http://127.0.0.1:9/auth/callback"  # never called: the test reads the redirect itself
-REDIS_URL = database_url(13)  # RQ's keys have fixed names: a database of their own
+# RQ's keys have fixed names: each xdist worker's jobs tests get a database of their own.
+REDIS_DB_FIRST = 3
+REDIS_DB_LAST = 0
 
 
 @pytest.fixture(scope="session")
@@ -70,14 +71,16 @@ def base_settings(
     )
 
 
+@pytest.fixture(scope="session")
+def redis_url(worker_id: str) -> Iterator[str]:
+    """This xdist worker's Redis database for the jobs tests (skips when Redis is down)."""
+    yield from worker_database(worker_id, REDIS_DB_FIRST, REDIS_DB_LAST, "jobs")
+
+
 @pytest.fixture
-def redis() -> Iterator[Redis]:
-    """Redis database 13, emptied before and after the test."""
-    client = Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except RedisConnectionError as exc:
-        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc}")
+def redis(redis_url: str) -> Iterator[Redis]:
+    """The jobs tests' Redis database, emptied before and after the test."""
+    client = Redis.from_url(redis_url)
     client.flushdb()
     yield client
     client.flushdb()
@@ -134,9 +137,9 @@ def in_process(base_settings: Settings, engine: Engine) -> Iterator[Settings]:
 
 
 @pytest.fixture
-def with_redis(base_settings: Settings, engine: Engine, redis: Redis) -> Settings:
+def with_redis(base_settings: Settings, engine: Engine, redis: Redis, redis_url: str) -> Settings:
     """Settings for jobs on RQ queues in Redis, configured for this process."""
-    settings = base_settings.with_overrides(redis_url=REDIS_URL)
+    settings = base_settings.with_overrides(redis_url=redis_url)
     configure(settings)
     return settings
 
