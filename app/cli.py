@@ -17,7 +17,7 @@ from app.cli_tables import format_table
 from core.settings import Settings
 from imaging.cutout import cut_out
 from imaging.errors import BusyBackgroundError, ImagingError
-from imaging.generate.request import AgeRange, Background, LightDirection, Styling
+from imaging.generate.request import MAX_SEED, AgeRange, Background, LightDirection, Styling
 from imaging.image_io import load_image
 from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, BodyRegion, JewelryType
@@ -191,7 +191,7 @@ def templates_add(photo: Path, region: str, name: str | None, overrides: Sequenc
     "--seed",
     default=0,
     show_default=True,
-    type=click.IntRange(0, 2**32 - 1),
+    type=click.IntRange(0, MAX_SEED),
     help="Attempt 1 uses it; retries derive theirs from it.",
 )
 @click.option(

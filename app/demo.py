@@ -26,7 +26,7 @@ from tqdm import tqdm
 from app import create_app
 from app.cli_tables import format_table
 from core.settings import Settings
-from imaging.qa import Tier
+from imaging.qa import Tier, tier_rank
 from integrations.records import ADORN_ALT_MARKER
 from integrations.sandbox.server import serve_in_thread
 from integrations.sandbox.stores import DEMO_SHOP, SandboxStores, start_sandbox_stores
@@ -48,7 +48,6 @@ from models.tables import GeneratedImage, Product
 # The install over HTTP: the app, the sandbox's approval page, the app's callback.
 INSTALL_TIMEOUT_S = 3600.0
 _POLL_S = 0.5
-_TIER_RANK = {tier.value: rank for rank, tier in enumerate(Tier)}
 _DESTINATION = ShopPlatform.SHOPIFY.value
 
 
@@ -262,12 +261,12 @@ def _product_ids(shop_id: int) -> list[int]:
 
 def _approve_listing_tier(product_id: int) -> None:
     """Approve what a seller could list as is: the listing tier or better."""
-    listing = _TIER_RANK[Tier.LISTING.value]
+    listing = tier_rank(Tier.LISTING)
     with session_scope(current().engine) as session:
         product = session.get(Product, product_id)
         assert product is not None
         for image in list_generated_images(session, product.shop_id, product_id):
-            if _TIER_RANK.get(image.tier or "", -1) >= listing:
+            if tier_rank(image.tier) >= listing:
                 image.status = ImageStatus.APPROVED
                 session.add(image)
 
@@ -292,7 +291,7 @@ def _summary(stores: SandboxStores, shop_id: int, product_id: int) -> ProductSum
         title=product.title,
         jewelry_type=product.jewelry_type or "-",
         grade=(photos[0].grade if photos else None) or "-",
-        best_tier=max(tiers, key=_TIER_RANK.__getitem__) if tiers else "-",
+        best_tier=max(tiers, key=tier_rank) if tiers else "-",
         approved=sum(image.status == ImageStatus.APPROVED for image in images),
         generated=len(images),
         published=_adorn_images_in_store(stores, product.remote_id),

@@ -21,6 +21,7 @@ from app.progress import job_token
 from app.web import db, found, settings, shop_id, storage
 from imaging.errors import ImagingError
 from imaging.generate.request import (
+    MAX_SEED,
     AgeRange,
     Background,
     LightDirection,
@@ -35,7 +36,6 @@ from jobs.generation import LIBRARY_BACKGROUND, parse_crop_ratio
 from jobs.tasks import template_folder
 from jobs.template_generation import (
     GENERATED_SOURCE,
-    MAX_SEED,
     NO_MODEL,
     pending_row,
     request_values,

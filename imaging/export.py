@@ -77,6 +77,7 @@ class ExportedImage:
     progressive: bool  # False only for noise-like images too detailed for Pillow's buffer
     crop_box: CropBox
     scale: float
+    spec: PlatformSpec  # what it was exported to (a preset may reframe a platform's ratio)
 
 
 class ExportMetadata(TypedDict):
@@ -140,6 +141,7 @@ def export_for_platform(
                 progressive=progressive,
                 crop_box=(x0, y0, x1, y1),
                 scale=out_width / (x1 - x0),
+                spec=platform,
             )
     floor_quality = JPEG_LADDER[-1][0]
     raise ImagingError(

@@ -76,6 +76,14 @@ class Tier(StrEnum):
     EDITORIAL = "editorial"
 
 
+def tier_rank(tier: str | None) -> int:
+    """A tier's place in the order (fail 0 ... editorial 3); -1 for no tier or an unknown one."""
+    return _TIER_RANKS.get(tier or "", -1)
+
+
+_TIER_RANKS = {tier.value: rank for rank, tier in enumerate(Tier)}
+
+
 @dataclass(frozen=True)
 class Check:
     """One measured check. `threshold` is the listing tier's limit; `limits` has every tier's."""

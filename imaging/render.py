@@ -140,7 +140,7 @@ class RenderPipeline:
             "tier": qa.tier.value,
             "assumed_sizes": ",".join(spec.assumed) or "none",
         }
-        focus = _focus_box(placement.alpha_unoccluded)
+        focus = focus_box(placement.alpha_unoccluded)
         exports = {
             platform.name: export_for_platform(
                 composite.rgb,
@@ -155,7 +155,7 @@ class RenderPipeline:
         return RenderedVariation(variation, placement, composite, qa, overlay, exports)
 
 
-def _focus_box(alpha: FloatImage) -> tuple[int, int, int, int]:
+def focus_box(alpha: FloatImage) -> tuple[int, int, int, int]:
     """Bounding box (x0, y0, x1, y1) of the visible piece; the whole frame if nothing is visible."""
     rows = np.flatnonzero(alpha.max(axis=1) > 0.1)  # a max per row and column: no pixel list
     cols = np.flatnonzero(alpha.max(axis=0) > 0.1)

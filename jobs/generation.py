@@ -20,7 +20,7 @@ from imaging.image_io import FloatImage, SourceImage, load_image, to_pil
 from imaging.inspect import InspectionReport, inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, JewelryType
 from imaging.platforms import PLATFORMS, PlatformSpec
-from imaging.qa import Tier, reshoot_verdict
+from imaging.qa import Tier, reshoot_verdict, tier_rank
 from imaging.render import RenderedVariation, RenderPipeline, RenderResult
 from imaging.template import Template
 from imaging.template_library import ensure_library, list_templates
@@ -44,7 +44,6 @@ FREE_RATIO_PLATFORMS = ("shopify",)
 FRAMED_LONG_SIDE_PX = 2048  # Shopify's recommended size, on the long side of any ratio
 CROP_RATIO_PATTERN = re.compile(r"([1-9][0-9]?):([1-9][0-9]?)")
 CROP_RATIO_LIMIT = 2.0  # from 1:2 to 2:1: beyond, the piece rarely fits and themes letterbox it
-_TIER_RANK = {tier.value: rank for rank, tier in enumerate(Tier)}
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def platforms_for(crop_ratio: str | None) -> list[PlatformSpec]:
 
 def reaches_tier(tier: str | None, target: str) -> bool:
     """Whether a render's QA tier is the target tier or a stricter one."""
-    return _TIER_RANK.get(tier or "", -1) >= _TIER_RANK[Tier(target).value]
+    return tier_rank(tier) >= tier_rank(Tier(target))
 
 
 def approve_reaching_target(session: Session, run: GenerationRun, target_tier: str) -> list[int]:

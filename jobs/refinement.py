@@ -1,10 +1,11 @@
 """The optional diffusion stage of a generate job: contact-band refinement on the GPU worker.
 
 The refiner is loaded once and kept between jobs (the gpu queue's worker does not fork, so the
-weights stay on the GPU) until the worker needs another model (jobs/gpu_models.py). Without weights, without a GPU, or when the weights fail
-to load, the render keeps its composites and the report says why. torch and diffusers are imported
-only here, and only when a refine model is configured, so the web app and the default worker never
-load them.
+weights stay on the GPU) until the worker needs another model (jobs/gpu_models.py). Without
+weights, without a GPU, without the gpu extra, when the weights fail to load or the model fails on
+a product, the render keeps its composites and the report says why. torch and diffusers are
+imported inside the functions, and only when a refine model is configured, so the web app and the
+default worker never load them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def refine_render(result: RenderResult, settings: Settings) -> tuple[RenderResul
     loaded = _refiner_for(settings)
     if loaded.refiner is None:
         return result, _skipped(result, loaded.unavailable or "refiner unavailable")
-    refined = loaded.refiner(result.variations, result.cutout, result.spec)
+    try:
+        refined = loaded.refiner(result.variations, result.cutout, result.spec)
+    except Exception as exc:  # out of GPU memory, an empty band...: the composites still stand
+        log.exception("contact-band refinement failed; composites kept")
+        return result, _skipped(result, f"refinement failed, composites kept: {exc}")
     return refined.applied_to(result), refined.to_dict()
 
 
@@ -73,10 +78,15 @@ def _refiner_for(settings: Settings) -> _LoadedRefiner:
 
 
 def _load(settings: Settings) -> _LoadedRefiner:
-    from imaging.diffusion.config import DiffusionConfig
-    from imaging.diffusion.loading import PipelineUnavailable, pick_device
-    from imaging.refine.outcome import RefineSettings
-    from imaging.refine.refiner import ContactBandRefiner
+    try:
+        from imaging.diffusion.config import DiffusionConfig
+        from imaging.diffusion.loading import PipelineUnavailable, pick_device
+        from imaging.refine.outcome import RefineSettings
+        from imaging.refine.refiner import ContactBandRefiner
+    except ImportError as exc:
+        return _LoadedRefiner(
+            None, f"the gpu extra is not installed (pip install 'adorn[gpu]'): {exc}"
+        )
 
     device = pick_device(settings.refine_device)
     if device == "cpu" and settings.refine_device != "cpu":
@@ -88,14 +98,14 @@ def _load(settings: Settings) -> _LoadedRefiner:
         compile_unet=settings.refine_compile,
         local_files_only=False,
     )
-    refine_settings = RefineSettings(
-        strength=settings.refine_strength,
-        steps=settings.refine_steps,
-        size_px=settings.refine_size_px,
-    )
     try:
+        refine_settings = RefineSettings(
+            strength=settings.refine_strength,
+            steps=settings.refine_steps,
+            size_px=settings.refine_size_px,
+        )
         refiner = ContactBandRefiner.load(config, refine_settings)
-    except PipelineUnavailable as exc:
+    except (PipelineUnavailable, ValueError) as exc:
         log.warning("contact-band refinement off: %s", exc)
         return _LoadedRefiner(None, str(exc))
     log.info("contact-band refiner loaded from %s on %s", settings.refine_model, device)

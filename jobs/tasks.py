@@ -143,8 +143,9 @@ def inspect_product(product_id: int) -> str | None:
 def generate_product(product_id: int, preset_id: int | None, base_seed: int | None) -> int | None:
     """Render the product's variations with the preset (by default the one for its type).
 
-    Rows and files of finished variations are committed one by one; a retry of the same job
-    reuses its run and seed. Returns the run id.
+    All variations are rendered, refined together (on a GPU worker with a refine model) and then
+    saved; a retry of the same job reuses its run and seeds and replaces its files and rows in
+    place, so a worker killed mid-job loses nothing and duplicates nothing. Returns the run id.
     """
     context = current()
     job_id = queues.current_job_id()

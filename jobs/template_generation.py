@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 GENERATED_SOURCE = "generated"  # the Template row's source
 # Generated photos are studio photographs on a plain backdrop, labelled like the library's.
 GENERATED_BACKGROUND = BackgroundStyle.STUDIO
-MAX_SEED = 2**32 - 1  # as imaging.generate.generator's (a module that imports torch)
 NO_MODEL = (
     "no text-to-image model configured: set ADORN_GENERATE_MODEL to a local diffusers folder or "
     "the hub id of an SDXL-class model"
@@ -91,8 +90,9 @@ def generate_template(shop_id: int, name: str, values: dict[str, Any], seed: int
     """Generate the described model photo into the shop's template `name`; whether it worked.
 
     Each attempt's result is reported as progress. A generation that gives no usable photo, or
-    cannot run here (no model, no GPU), is not retried: the reason is kept on the template's row
-    and nothing is saved. Any other error is kept there too, and raised (RQ retries the job).
+    cannot run here (no model, no GPU), or a request the generator refuses (ValueError) is not
+    retried: the reason is kept on the template's row and nothing is saved. Any other error is kept
+    there too, and raised (RQ retries the job).
     """
     context = current()
     with session_scope(context.engine) as session:
@@ -102,6 +102,9 @@ def generate_template(shop_id: int, name: str, values: dict[str, Any], seed: int
     try:
         request = TemplateRequest.parse(**values)
         saved = _generate_and_save(context.settings, shop_id, name, request, seed)
+    except ValueError as error:  # the same request fails the same way on a retry
+        _record_failure(shop_id, name, region, f"generation refused: {error}")
+        saved = False
     except Exception as error:
         _record_failure(shop_id, name, region, f"generation failed: {error}")
         raise

@@ -15,8 +15,6 @@ from PIL import Image
 
 from imaging.image_io import FloatImage, from_pil, to_pil
 
-Uint8Image = NDArray[np.uint8]
-
 
 def image_to_pil(rgb: FloatImage) -> Image.Image:
     """A working-form RGB array to an 8-bit RGB PIL image."""
@@ -35,18 +33,6 @@ def mask_to_pil(mask: NDArray[np.bool_] | FloatImage) -> Image.Image:
 def image_from_pil(image: Image.Image) -> FloatImage:
     """A PIL image (any mode; alpha is dropped) to a working-form RGB array."""
     return from_pil(image.convert("RGB"))[0]
-
-
-def image_to_uint8(rgb: FloatImage) -> Uint8Image:
-    """Working form to 8-bit pixels, rounded."""
-    return np.asarray(image_to_pil(rgb), dtype=np.uint8)
-
-
-def image_from_uint8(pixels: Uint8Image) -> FloatImage:
-    """8-bit RGB pixels to working form."""
-    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
-        raise ValueError(f"expected H x W x 3 uint8 pixels, got {pixels.dtype} {pixels.shape}")
-    return (pixels.astype(np.float32) / 255.0).astype(np.float32)
 
 
 def images_from_output(images: NDArray[np.floating] | Sequence[Image.Image]) -> list[FloatImage]:

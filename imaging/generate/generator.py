@@ -22,7 +22,7 @@ from imaging.diffusion.convert import images_from_output
 from imaging.errors import AnnotationError, ImagingError
 from imaging.generate.checks import usability_problem
 from imaging.generate.prompts import Prompts, build_prompts
-from imaging.generate.request import TemplateRequest
+from imaging.generate.request import MAX_SEED, TemplateRequest
 from imaging.image_io import FloatImage
 from imaging.template import Provenance, Template
 
@@ -31,7 +31,6 @@ from imaging.template import Provenance, Template
 # Any, not Callable: mypy does not see the __call__ of diffusers' decorated pipelines.
 Text2Image = Any
 
-MAX_SEED = 2**32 - 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 

@@ -10,6 +10,7 @@ from typing import TypeVar
 from imaging.jewelry import BodyRegion
 
 MONK_SCALE = range(1, 11)  # Monk Skin Tone scale: 1 lightest .. 10 deepest
+MAX_SEED = 2**32 - 1  # torch.Generator seeds a template generation accepts
 
 
 class AgeRange(StrEnum):

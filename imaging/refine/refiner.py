@@ -25,7 +25,6 @@ from imaging.export import ExportedImage, export_for_platform, read_export_metad
 from imaging.image_io import FloatImage
 from imaging.light import Box
 from imaging.overlay import draw_qa_overlay
-from imaging.platforms import get_platform
 from imaging.product_spec import ProductSpec
 from imaging.qa import evaluate_render
 from imaging.refine.band import contact_band_mask, ring_width_px
@@ -43,7 +42,7 @@ from imaging.refine.window import (
     paste_back,
     window_around,
 )
-from imaging.render import RenderedVariation
+from imaging.render import RenderedVariation, focus_box
 
 # A StableDiffusionXLInpaintPipeline, or anything called like one that returns `.images`.
 InpaintPipeline = SdxlPipeline
@@ -252,21 +251,13 @@ def _reexport(
     variation = rendered.variation
     return export_for_platform(
         rgb,
-        _focus_box(rendered.placement.alpha_unoccluded),
-        get_platform(exported.platform),
+        focus_box(rendered.placement.alpha_unoccluded),
+        exported.spec,
         settings,
         digital_source_type=REFINED_SOURCE_TYPE,
         crop_zoom=variation.crop_zoom,
         crop_shift=variation.crop_shift,
     )
-
-
-def _focus_box(alpha: FloatImage) -> tuple[int, int, int, int]:
-    """Bounding box (x0, y0, x1, y1) of the visible piece, as the render pipeline frames exports."""
-    ys, xs = np.nonzero(alpha > 0.1)
-    if xs.size == 0:
-        return (0, 0, alpha.shape[1], alpha.shape[0])
-    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
 
 
 def _union(box: Box | None, window: Window) -> Box:

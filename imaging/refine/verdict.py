@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from imaging.qa import Check, QAReport, Tier
+from imaging.qa import Check, QAReport, tier_rank
 
 # The checks refinement must not worsen, each with the change still counted as measurement noise.
 # Scale is measured on the placement, so pixels cannot move it; it is guarded all the same.
@@ -14,8 +14,6 @@ GUARDED_CHECKS: Mapping[str, float] = {
     "edge_sharpness": 0.05,  # x
     "scale_error_pct": 0.1,  # %
 }
-
-_TIER_RANK = {tier: rank for rank, tier in enumerate(Tier)}  # FAIL lowest, EDITORIAL highest
 
 
 def worse_than_composite(
@@ -30,7 +28,7 @@ def worse_than_composite(
             reason = _worse(before[after.name], after, guarded[after.name])
             if reason:
                 reasons.append(reason)
-    if _TIER_RANK[refined.tier] < _TIER_RANK[composite.tier]:
+    if tier_rank(refined.tier) < tier_rank(composite.tier):
         reasons.append(f"QA tier fell from {composite.tier.value} to {refined.tier.value}")
     return reasons
 

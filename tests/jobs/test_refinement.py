@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from core.settings import Settings
+from imaging.refine.outcome import RefineResult
+from imaging.refine.refiner import ContactBandRefiner
 from imaging.render import RenderResult
 from jobs import gpu_models, refinement
 from tests.imaging.refine.conftest import (  # noqa: F401  (fixtures)
@@ -99,3 +101,38 @@ def test_a_saved_model_is_loaded_once_and_refines_every_variation(
         assert changed == (outcome["status"] == "refined")
     for first, second in zip(result.variations, again.variations, strict=True):
         assert np.array_equal(first.composite.rgb, second.composite.rgb)  # same seeds, same images
+
+
+def test_settings_the_refiner_refuses_keep_the_composites(
+    ring_render: RenderResult,  # noqa: F811
+    tiny_inpaint: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    tiny_inpaint.save_pretrained(tmp_path / "tiny")
+    settings = _settings(
+        refine_model=str(tmp_path / "tiny"), refine_device="cpu", refine_strength=0
+    )
+
+    result, report = refinement.refine_render(ring_render, settings)
+
+    assert result is ring_render
+    assert "strength must be in (0, 1]" in report["outcomes"][0]["reason"]
+
+
+def test_a_model_that_fails_on_a_product_keeps_its_composites(
+    ring_render: RenderResult,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class OutOfMemory(ContactBandRefiner):
+        def __call__(self, *_args: object, **_kwargs: object) -> RefineResult:
+            raise RuntimeError("CUDA out of memory")
+
+    settings = _settings(refine_model="some/model", refine_device="cpu")
+    loaded = refinement._LoadedRefiner(OutOfMemory(pipeline=None), None)
+    monkeypatch.setattr(refinement, "_load", lambda _settings: loaded)
+
+    result, report = refinement.refine_render(ring_render, settings)
+
+    assert result is ring_render
+    assert _statuses(report) == {"skipped"}
+    assert "CUDA out of memory" in report["outcomes"][0]["reason"]
