@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.progress import job_id_for, job_token
-from jobs.api import job_status
+from jobs.api import job_status, sync_job_id
 from jobs.queues import JobStatus, UnknownJobError, generate_job_id, publish_job_id
 from models.enums import ImageStatus, ProductStatus, RunStatus
 from models.queries import get_product
@@ -38,11 +38,6 @@ class JobBox:
     token: str
     label: str
     status: JobStatus
-
-
-def sync_job_id(shop_id: int) -> str:
-    """The id jobs.api.enqueue_sync gives the shop's catalog sync."""
-    return f"sync-{shop_id}"
 
 
 def job_boxes(

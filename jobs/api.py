@@ -22,13 +22,21 @@ __all__ = [
     "enqueue_sync",
     "enqueue_webhook",
     "job_status",
+    "sync_job_id",
     "wait_for_idle",
 ]
 
 
+def sync_job_id(shop_id: int) -> str:
+    """The id of the shop's catalog sync (one at a time per shop)."""
+    return f"sync-{shop_id}"
+
+
 def enqueue_sync(shop_id: int) -> str:
     """Sync the shop's catalog from its store; the job id."""
-    return queues.enqueue(tasks.sync_shop, shop_id, queue=DEFAULT_QUEUE, job_id=f"sync-{shop_id}")
+    return queues.enqueue(
+        tasks.sync_shop, shop_id, queue=DEFAULT_QUEUE, job_id=sync_job_id(shop_id)
+    )
 
 
 def enqueue_generate(

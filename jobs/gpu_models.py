@@ -7,8 +7,12 @@ both. torch is imported only when a model is freed, so the web app never loads i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+log = logging.getLogger(__name__)
 
 Loaded = TypeVar("Loaded")
 
@@ -44,3 +48,46 @@ def release_models() -> None:
     from imaging.diffusion.loading import free_memory
 
     free_memory()
+
+
+@dataclass(frozen=True)
+class LoadedPipeline:
+    """A loaded diffusers pipeline, or the one-line reason there is none."""
+
+    pipeline: Any | None  # a diffusers SDXL pipeline
+    unavailable: str | None
+
+
+def load_on_gpu(
+    kind: Literal["inpaint", "text2image"],
+    model: str,
+    device: str,
+    no_gpu_reason: str,
+    compile_unet: bool = False,
+) -> LoadedPipeline:
+    """Load the `kind` pipeline ("inpaint" or "text2image") of `model` on `device`.
+
+    "auto" on a machine without CUDA gives `no_gpu_reason` instead of an SDXL run that would take
+    minutes per image on the CPU; a missing gpu extra or weights that fail to load give their
+    reason. torch and diffusers are imported here, only when a model is asked for.
+    """
+    try:
+        from imaging.diffusion.config import DiffusionConfig
+        from imaging.diffusion.loading import PipelineUnavailable, load_pipeline, pick_device
+    except ImportError as exc:
+        return LoadedPipeline(
+            None, f"the gpu extra is not installed (pip install 'adorn[gpu]'): {exc}"
+        )
+    chosen = pick_device(device)
+    if chosen == "cpu" and device != "cpu":
+        return LoadedPipeline(None, no_gpu_reason)
+    config = DiffusionConfig(
+        model=model, device=chosen, compile_unet=compile_unet, local_files_only=False
+    )
+    try:
+        pipeline = load_pipeline(kind, config)
+    except PipelineUnavailable as exc:
+        log.warning("%s model unavailable: %s", kind, exc)
+        return LoadedPipeline(None, str(exc))
+    log.info("%s model loaded from %s on %s", kind, model, chosen)
+    return LoadedPipeline(pipeline, None)

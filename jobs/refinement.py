@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.settings import Settings
-from imaging.refine.outcome import skip_refinement
+from imaging.refine.outcome import RefineSettings, skip_refinement
 from imaging.render import RenderResult
-from jobs.gpu_models import resident_model
+from jobs.gpu_models import load_on_gpu, resident_model
 
 if TYPE_CHECKING:
     from imaging.refine.refiner import ContactBandRefiner
@@ -78,37 +78,27 @@ def _refiner_for(settings: Settings) -> _LoadedRefiner:
 
 
 def _load(settings: Settings) -> _LoadedRefiner:
-    try:
-        from imaging.diffusion.config import DiffusionConfig
-        from imaging.diffusion.loading import PipelineUnavailable, pick_device
-        from imaging.refine.outcome import RefineSettings
-        from imaging.refine.refiner import ContactBandRefiner
-    except ImportError as exc:
-        return _LoadedRefiner(
-            None, f"the gpu extra is not installed (pip install 'adorn[gpu]'): {exc}"
-        )
-
-    device = pick_device(settings.refine_device)
-    if device == "cpu" and settings.refine_device != "cpu":
-        # SDXL at 1024 px takes minutes per image on a CPU: keep the composite instead.
-        return _LoadedRefiner(None, "no CUDA device on this worker: composites kept")
-    config = DiffusionConfig(
-        model=settings.refine_model,
-        device=device,
-        compile_unet=settings.refine_compile,
-        local_files_only=False,
-    )
-    try:
+    assert settings.refine_model is not None
+    try:  # checked first: bad settings should not cost a model load
         refine_settings = RefineSettings(
             strength=settings.refine_strength,
             steps=settings.refine_steps,
             size_px=settings.refine_size_px,
         )
-        refiner = ContactBandRefiner.load(config, refine_settings)
-    except (PipelineUnavailable, ValueError) as exc:
-        log.warning("contact-band refinement off: %s", exc)
+    except ValueError as exc:
         return _LoadedRefiner(None, str(exc))
-    log.info("contact-band refiner loaded from %s on %s", settings.refine_model, device)
+    loaded = load_on_gpu(
+        "inpaint",
+        settings.refine_model,
+        settings.refine_device,
+        "no CUDA device on this worker: composites kept",
+        compile_unet=settings.refine_compile,
+    )
+    if loaded.pipeline is None:
+        return _LoadedRefiner(None, loaded.unavailable)
+    from imaging.refine.refiner import ContactBandRefiner
+
+    refiner = ContactBandRefiner(loaded.pipeline, refine_settings, model=settings.refine_model)
     return _LoadedRefiner(refiner, None)
 
 

@@ -24,7 +24,7 @@ from core.settings import Settings
 from imaging.generate.request import TemplateRequest
 from jobs import queues
 from jobs.context import current
-from jobs.gpu_models import resident_model
+from jobs.gpu_models import load_on_gpu, resident_model
 from jobs.tasks import template_folder
 from models.db import session_scope
 from models.enums import BackgroundStyle
@@ -186,18 +186,5 @@ def _text2image_for(settings: Settings) -> _LoadedText2Image:
 def _load(settings: Settings) -> _LoadedText2Image:
     if settings.generate_model is None:
         return _LoadedText2Image(None, NO_MODEL)
-    from imaging.diffusion.config import DiffusionConfig
-    from imaging.diffusion.loading import PipelineUnavailable, load_pipeline, pick_device
-
-    device = pick_device(settings.generate_device)
-    if device == "cpu" and settings.generate_device != "cpu":
-        # SDXL at 1024 px takes minutes per image on a CPU, times each attempt.
-        return _LoadedText2Image(None, NO_CUDA)
-    config = DiffusionConfig(model=settings.generate_model, device=device, local_files_only=False)
-    try:
-        pipeline = load_pipeline("text2image", config)
-    except PipelineUnavailable as exc:
-        log.warning("template generation off: %s", exc)
-        return _LoadedText2Image(None, str(exc))
-    log.info("text-to-image model loaded from %s on %s", settings.generate_model, device)
-    return _LoadedText2Image(pipeline, None)
+    loaded = load_on_gpu("text2image", settings.generate_model, settings.generate_device, NO_CUDA)
+    return _LoadedText2Image(loaded.pipeline, loaded.unavailable)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,23 @@ from graphql import GraphQLSchema
 
 from integrations.contracts.etsy_openapi import EtsySpec, load_etsy_spec
 from integrations.contracts.shopify_schema import load_admin_schema
+from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 
 SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+CALLBACK = (
+    "http://127.0.0.1:9/auth/callback"  # never called: the tests read the redirect themselves
+)
+
+
+def running_sandboxes(products: int, photo_px: int) -> Iterator[SandboxStores]:
+    """Both sandbox stores, seeded, with fast media processing; stopped after. For `yield from`
+    in a fixture; skips without the platform specs."""
+    if not SPECS_DIR.is_dir():
+        pytest.skip(f"platform specs not found at {SPECS_DIR}")
+    running = start_sandbox_stores(SPECS_DIR, (CALLBACK,), products=products, photo_px=photo_px)
+    running.shopify_state.media_processing_s = 0.05
+    yield running
+    running.stop()
 
 
 def _spec_file(name: str) -> Path:

@@ -27,26 +27,19 @@ from integrations.records import ADORN_ALT_MARKER, ProductRecord, PublishImage
 from integrations.sandbox.server import serve_in_thread
 from integrations.sandbox.shopify.oauth import deliver_webhook
 from integrations.sandbox.shopify.seed import seller_creates_product
-from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
+from integrations.sandbox.stores import SandboxStores
 from integrations.shopify import auth as shopify_auth
 from integrations.shopify.graphql_client import AdminClient
 from integrations.shopify.store import ShopifyStore
 from integrations.shopify.webhooks import WebhookEvent, verify_webhook
 from integrations.store import StoreClient
 from integrations.tokens import MemoryTokenStore, ThreadRefreshLock, TokenCipher
-
-SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
-CALLBACK = "http://127.0.0.1:9/auth/callback"  # never called: the test reads the redirect itself
+from tests.integrations.conftest import CALLBACK, running_sandboxes
 
 
 @pytest.fixture(scope="module")
 def stores() -> Iterator[SandboxStores]:
-    if not SPECS_DIR.is_dir():
-        pytest.skip(f"platform specs not found at {SPECS_DIR}")
-    running = start_sandbox_stores(SPECS_DIR, (CALLBACK,), products=8, photo_px=900)
-    running.shopify_state.media_processing_s = 0.05
-    yield running
-    running.stop()
+    yield from running_sandboxes(products=8, photo_px=900)
 
 
 def _redirect_query(url: str) -> dict[str, str]:

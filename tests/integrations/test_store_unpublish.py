@@ -15,20 +15,16 @@ from PIL import Image
 from integrations.contracts.etsy_openapi import EtsySpec, check_request
 from integrations.contracts.shopify_schema import validate_variables
 from integrations.records import ADORN_ALT_MARKER, PublishImage
-from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
+from integrations.sandbox.stores import SandboxStores
 from integrations.shopify.documents import load_document
 from integrations.store import StoreClient
-from tests.integrations.test_store_flows import CALLBACK, SPECS_DIR, connect_etsy, install_shopify
+from tests.integrations.conftest import running_sandboxes
+from tests.integrations.test_store_flows import connect_etsy, install_shopify
 
 
 @pytest.fixture(scope="module")
 def stores() -> Iterator[SandboxStores]:
-    if not SPECS_DIR.is_dir():
-        pytest.skip(f"platform specs not found at {SPECS_DIR}")
-    running = start_sandbox_stores(SPECS_DIR, (CALLBACK,), products=2, photo_px=600)
-    running.shopify_state.media_processing_s = 0.05
-    yield running
-    running.stop()
+    yield from running_sandboxes(products=2, photo_px=600)
 
 
 def _jpeg(shade: int) -> bytes:
