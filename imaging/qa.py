@@ -35,7 +35,7 @@ from imaging.light import (
     srgb_to_linear,
     visible_fraction,
 )
-from imaging.place import CHAIN_WIDTH_PERCENTILE, Placement
+from imaging.place import CHAIN_WIDTH_PERCENTILE, Placement, chain_edges
 from imaging.place.per_cutout import once_per_cutout
 from imaging.product_spec import ProductSpec
 from imaging.template import Template
@@ -784,17 +784,13 @@ def _chain_width(placement: Placement) -> Extent:
     map_x = (cx + u[None, :] * tx + v[:, None] * ax).astype(np.float32)
     map_y = (cy + u[None, :] * ty + v[:, None] * ay).astype(np.float32)
     profiles = _sample(crop, map_x, map_y)  # rows: across the chain, columns: along it
-    inside = profiles >= 0.5
-    columns = np.flatnonzero(inside.any(axis=0))
+    columns = np.flatnonzero((profiles >= 0.5).any(axis=0))
     if columns.size == 0:
         centre = (cx + box.left, cy + box.top)
         return Extent(centre, centre, 0.0, 0.0)
-    profiles, inside, u = profiles[:, columns], inside[:, columns], u[columns]
-    rows = profiles.shape[0]
-    first = np.argmax(inside, axis=0)
-    last = rows - 1 - np.argmax(inside[::-1], axis=0)
-    top = v[first] - step * _crossing(profiles, first, np.maximum(first - 1, 0))
-    bottom = v[last] + step * _crossing(profiles, last, np.minimum(last + 1, rows - 1))
+    top_rows, bottom_rows = chain_edges(profiles[:, columns])
+    u = u[columns]
+    top, bottom = v[0] + step * top_rows, v[0] + step * bottom_rows
     middle = (top + bottom) / 2.0
     degree = min(2, columns.size - 1)
     slope = np.polyval(np.polyder(np.polyfit(u, middle, degree)), u) if degree > 0 else 0.0 * u
@@ -814,14 +810,3 @@ def _chain_width(placement: Placement) -> Extent:
         half_width_px=float(along.max() - along.min()) / 2.0 + 0.5,
         mean_width_px=float(widths.mean()),
     )
-
-
-def _crossing(
-    profiles: Floats, inside: NDArray[np.intp], outside: NDArray[np.intp]
-) -> NDArray[np.float64]:
-    """Per column, how far (in samples) beyond row `inside` (>= 0.5) towards row `outside` alpha
-    falls through 0.5, by linear interpolation."""
-    columns = np.arange(profiles.shape[1])
-    high = profiles[inside, columns].astype(np.float64)
-    low = profiles[outside, columns].astype(np.float64)
-    return np.clip((high - 0.5) / np.maximum(high - low, 1e-6), 0.0, 1.0)

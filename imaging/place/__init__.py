@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from imaging.cutout import Cutout
 from imaging.geometry import Point, Vector
 from imaging.image_io import FloatImage
@@ -14,6 +17,29 @@ from imaging.template import Template
 # A chain's width is its widest links' (flat links; edge-on ones are narrower): this percentile of
 # its extent across, read the same way on the source photo and on the render.
 CHAIN_WIDTH_PERCENTILE = 95.0
+
+
+def chain_edges(profiles: FloatImage) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Where each column's alpha profile first and last crosses 0.5, in fractional rows.
+
+    Columns run along a chain and rows across it; every column must hold a value >= 0.5. The
+    crossings are interpolated between samples, so a soft edge does not widen the chain and a
+    chain a few pixels wide is measured to a fraction of one. The placer reads the source photo
+    and QA the render this same way, so the two widths agree.
+    """
+    inside = profiles >= 0.5
+    rows, columns = profiles.shape[0], np.arange(profiles.shape[1])
+    first = np.argmax(inside, axis=0)
+    last = rows - 1 - np.argmax(inside[::-1], axis=0)
+
+    def beyond(edge: NDArray[np.intp], outward: NDArray[np.intp]) -> NDArray[np.float64]:
+        high = profiles[edge, columns].astype(np.float64)
+        low = np.where(outward == edge, 0.0, profiles[outward, columns].astype(np.float64))
+        return np.clip((high - 0.5) / np.maximum(high - low, 1e-6), 0.0, 1.0)
+
+    top = first - beyond(first, np.maximum(first - 1, 0))
+    bottom = last + beyond(last, np.minimum(last + 1, rows - 1))
+    return top, bottom
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from imaging.errors import ImagingError
 from imaging.geometry import Point, Vector, rotate, unit
 from imaging.image_io import FloatImage
 from imaging.jewelry import JewelryType
-from imaging.place import CHAIN_WIDTH_PERCENTILE, Placement, PoseJitter
+from imaging.place import CHAIN_WIDTH_PERCENTILE, Placement, PoseJitter, chain_edges
 from imaging.place.per_cutout import once_per_cutout
 from imaging.place.warp import (
     BoxLayer,
@@ -345,20 +345,8 @@ def _measured_chain_width(ribbon: _Ribbon) -> float:
     columns[max(0, int(ribbon.centre - ribbon.gap)) : int(ribbon.centre + ribbon.gap) + 1] = False
     if not columns.any():
         raise ImagingError("no chain found beside the pendant: photograph the chain laid as a U")
-    alpha, opaque = alpha[:, columns], opaque[:, columns]
-    top_edge = _half_crossing(alpha, np.argmax(opaque, axis=0))
-    flipped = alpha[::-1]
-    bottom_edge = alpha.shape[0] - 1 - _half_crossing(flipped, np.argmax(opaque[::-1], axis=0))
+    top_edge, bottom_edge = chain_edges(alpha[:, columns])
     return float(np.percentile(bottom_edge - top_edge, CHAIN_WIDTH_PERCENTILE))
-
-
-def _half_crossing(alpha: FloatImage, first: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Per column, where alpha rises through 0.5 just before row `first` (its first opaque row)."""
-    columns = np.arange(alpha.shape[1])
-    inside = alpha[first, columns].astype(np.float64)
-    outside = alpha[np.maximum(first - 1, 0), columns].astype(np.float64)
-    step = np.where(first > 0, inside - outside, 1.0)
-    return first - np.clip((inside - 0.5) / np.maximum(step, 1e-6), 0.0, 1.0)
 
 
 # --- the target: neckline curve and mapping ---------------------------------------------------
