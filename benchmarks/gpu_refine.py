@@ -8,7 +8,7 @@ Prints one table:
 - inpaint of a `--size` px crop at `--steps` steps and strength `--strength`, batch 1 and batch 3
   (seconds per image), and text-to-image at `--size` px (seconds per image);
 - the whole refine stage of one variation (mask, crop, model, paste-back, piece re-applied, QA,
-  overlay, re-exports) on three rendered variations of one product in one batch;
+  overlay; the job exports once afterwards) on three rendered variations of one product in one batch;
 - peak GPU memory, and the hours a catalog of `--products` products x 3 variations takes at that
   refine rate. Targets (issue 5): refine stage <= 0.6 s per variation in batches of 3 on one H100;
   500 products x 3 variations in <= 15 minutes.
@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +63,16 @@ def _timed(call: Callable[[], Any], repeats: int, device: str) -> float:
 
 
 def _ring_render(template_px: int) -> RenderResult:
-    """Three variations of a generated ring on a generated hand, exported for Shopify."""
+    """Three variations of a generated ring on a generated hand, not yet exported (as the
+    generate job hands them to the refiner)."""
     kind, metal, background = DEMO_PIECES[4]
     photo = make_product_photo(kind, metal, background, long_edge_px=2400, seed=1)
     spec = parse_product_spec(f"{photo.title}. {photo.description}", photo.spec.jewelry_type)
     region = REGION_FOR_TYPE[spec.jewelry_type]
     template = make_template(region, width=template_px, height=template_px, seed=4)
     pipeline = RenderPipeline([template], [get_platform("shopify")])
-    return pipeline(SourceImage.from_array(photo.rgb), spec, variations=3, seed=7)
+    render = pipeline(SourceImage.from_array(photo.rgb), spec, variations=3, seed=7)
+    return replace(render, variations=[replace(v, exports={}) for v in render.variations])
 
 
 def _inpaint_rows(args: argparse.Namespace, device: str, dtype: torch.dtype) -> list[list[str]]:

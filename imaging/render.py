@@ -35,7 +35,10 @@ class RenderedVariation:
     composite: Composite
     qa: QAReport
     overlay: FloatImage
+    # The generation settings embedded in every export, and the IPTC source type it declares.
+    settings: dict[str, str | int | float]
     exports: dict[str, ExportedImage]
+    digital_source_type: str = "composite"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,9 +121,13 @@ class RenderPipeline:
         return RenderResult(spec, inspection, cutout, rendered, verdict)
 
     def render_variation(
-        self, cutout: Cutout, spec: ProductSpec, variation: Variation
+        self, cutout: Cutout, spec: ProductSpec, variation: Variation, export: bool = True
     ) -> RenderedVariation:
-        """Place, light, check and export one planned variation of an already cut-out piece."""
+        """Place, light, check and export one planned variation of an already cut-out piece.
+
+        export=False leaves `exports` empty, for a caller that refines the render first and then
+        exports it once (export_variation).
+        """
         template = variation.template
         # A scale nudge changes what is drawn; QA still measures against the product's true size.
         placed_spec = spec if variation.scale_nudge == 1.0 else scaled(spec, variation.scale_nudge)
@@ -131,7 +138,7 @@ class RenderPipeline:
         composite = light_and_composite(template, placement, variation.light)
         qa = evaluate_render(cutout, composite, placement, template, spec)
         overlay = draw_qa_overlay(composite, placement, qa, template)
-        settings = {
+        settings: dict[str, str | int | float] = {
             "generator": f"adorn {_version()}",
             "pipeline": "composite",
             "jewelry_type": spec.jewelry_type.value,
@@ -140,19 +147,30 @@ class RenderPipeline:
             "tier": qa.tier.value,
             "assumed_sizes": ",".join(spec.assumed) or "none",
         }
-        focus = focus_box(placement.alpha_unoccluded)
-        exports = {
-            platform.name: export_for_platform(
-                composite.rgb,
-                focus,
-                platform,
-                settings,
-                crop_zoom=variation.crop_zoom,
-                crop_shift=variation.crop_shift,
-            )
-            for platform in self.platforms
-        }
-        return RenderedVariation(variation, placement, composite, qa, overlay, exports)
+        rendered = RenderedVariation(variation, placement, composite, qa, overlay, settings, {})
+        if export:
+            rendered.exports = export_variation(rendered, self.platforms)
+        return rendered
+
+
+def export_variation(
+    rendered: RenderedVariation, platforms: Sequence[PlatformSpec]
+) -> dict[str, ExportedImage]:
+    """The variation's render exported for each platform, framed on the piece as it planned."""
+    variation = rendered.variation
+    focus = focus_box(rendered.placement.alpha_unoccluded)
+    return {
+        platform.name: export_for_platform(
+            rendered.composite.rgb,
+            focus,
+            platform,
+            rendered.settings,
+            digital_source_type=rendered.digital_source_type,
+            crop_zoom=variation.crop_zoom,
+            crop_shift=variation.crop_shift,
+        )
+        for platform in platforms
+    }
 
 
 def focus_box(alpha: FloatImage) -> tuple[int, int, int, int]:

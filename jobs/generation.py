@@ -21,7 +21,7 @@ from imaging.inspect import InspectionReport, inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, JewelryType
 from imaging.platforms import PLATFORMS, PlatformSpec
 from imaging.qa import Tier, reshoot_verdict, tier_rank
-from imaging.render import RenderedVariation, RenderPipeline, RenderResult
+from imaging.render import RenderedVariation, RenderPipeline, RenderResult, export_variation
 from imaging.template import Template
 from imaging.template_library import ensure_library, list_templates
 from imaging.variations import Variation, nudged, plan_variations
@@ -251,14 +251,17 @@ def render_run(
     rendered = []
     for number, variation in enumerate(planned, start=1):
         progress(0.05 + 0.75 * (number - 1) / len(planned), f"variation {number} of {len(planned)}")
-        rendered.append(pipeline.render_variation(cutout, spec, variation))
-    progress(0.8, "refining the contact band")
+        # Exported once, below, after refinement has decided which image each variation keeps.
+        rendered.append(pipeline.render_variation(cutout, spec, variation, export=False))
+    progress(0.75, "refining the contact band")
     # All variations of the product go to the refiner together: it batches them on the GPU.
     result, refine_report = refine_render(
         RenderResult(spec, inspection, cutout, rendered, verdict=None), settings
     )
     outcomes = {outcome["index"]: outcome for outcome in refine_report["outcomes"]}
+    progress(0.9, "exporting for each platform")
     for variation_result in result.variations:
+        variation_result.exports = export_variation(variation_result, pipeline.platforms)
         outcome = outcomes[variation_result.variation.index]
         _save_variation(session, storage, run, product, variation_result, outcome)
     session.commit()

@@ -8,6 +8,7 @@ both. torch is imported only when a model is freed, so the web app never loads i
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -16,27 +17,50 @@ log = logging.getLogger(__name__)
 
 Loaded = TypeVar("Loaded")
 
-_resident: tuple[tuple[object, ...], Any] | None = None
+# A load that failed (no weights yet, no CUDA) is tried again after this long, so weights put in
+# place later are picked up without restarting the worker, and a burst of jobs does not retry a
+# broken model once per job.
+FAILED_LOAD_RETRY_S = 300.0
 
 
-def resident_model(key: tuple[object, ...], load: Callable[[], Loaded]) -> Loaded:
+@dataclass(frozen=True)
+class _Resident:
+    key: tuple[object, ...]
+    value: Any
+    failed_at: float | None  # time.monotonic() of a failed load; None when it loaded
+
+
+_resident: _Resident | None = None
+
+
+def resident_model(
+    key: tuple[object, ...],
+    load: Callable[[], Loaded],
+    failed: Callable[[Loaded], bool] = lambda _: False,
+) -> Loaded:
     """What `load` gave for `key`, loaded on first use after freeing any other model.
 
     `key` names the model and every setting that changes it (kind, weights, device, ...).
+    `failed` tells a failed load from a model; a failure is remembered for FAILED_LOAD_RETRY_S.
     """
     global _resident
-    if _resident is not None and _resident[0] == key:
-        loaded: Loaded = _resident[1]
-        return loaded
+    if _resident is not None and _resident.key == key:
+        fresh = (
+            _resident.failed_at is None
+            or time.monotonic() - _resident.failed_at < FAILED_LOAD_RETRY_S
+        )
+        if fresh:
+            held: Loaded = _resident.value
+            return held
     release_models()
     loaded = load()
-    _resident = (key, loaded)
+    _resident = _Resident(key, loaded, time.monotonic() if failed(loaded) else None)
     return loaded
 
 
 def resident_key() -> tuple[object, ...] | None:
     """The key of the model held now, None when none is."""
-    return None if _resident is None else _resident[0]
+    return None if _resident is None else _resident.key
 
 
 def release_models() -> None:

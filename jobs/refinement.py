@@ -74,7 +74,9 @@ def _refiner_for(settings: Settings) -> _LoadedRefiner:
         settings.refine_size_px,
         settings.refine_compile,
     )
-    return resident_model(key, lambda: _load(settings))
+    return resident_model(
+        key, lambda: _load(settings), failed=lambda loaded: loaded.refiner is None
+    )
 
 
 def _load(settings: Settings) -> _LoadedRefiner:

@@ -180,7 +180,9 @@ def _record_failure(shop_id: int, name: str, region: str, reason: str) -> None:
 def _text2image_for(settings: Settings) -> _LoadedText2Image:
     """The pipeline for this configuration, loaded on first use into the worker's model slot."""
     key = ("text2image", settings.generate_model, settings.generate_device)
-    return resident_model(key, lambda: _load(settings))
+    return resident_model(
+        key, lambda: _load(settings), failed=lambda loaded: loaded.pipeline is None
+    )
 
 
 def _load(settings: Settings) -> _LoadedText2Image:

@@ -76,7 +76,7 @@ class RefineOutcome:
     status: RefineStatus
     reason: str
     seed: int | None  # None when skipped
-    seconds: float  # its share of the model call, plus paste-back, QA and exports
+    seconds: float  # its share of the model call, plus paste-back and QA (and exports, if any)
     tier_before: str
     tier_after: str | None  # the refined render's tier, also when it was dropped
 

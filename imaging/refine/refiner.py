@@ -21,7 +21,6 @@ from imaging.cutout import Cutout
 from imaging.diffusion.config import DiffusionConfig
 from imaging.diffusion.convert import image_to_pil, images_from_output, mask_to_pil
 from imaging.diffusion.loading import SdxlPipeline, load_pipeline
-from imaging.export import ExportedImage, export_for_platform, read_export_metadata
 from imaging.image_io import FloatImage
 from imaging.light import Box
 from imaging.overlay import draw_qa_overlay
@@ -42,7 +41,7 @@ from imaging.refine.window import (
     paste_back,
     window_around,
 )
-from imaging.render import RenderedVariation, focus_box
+from imaging.render import RenderedVariation, export_variation
 
 # A StableDiffusionXLInpaintPipeline, or anything called like one that returns `.images`.
 InpaintPipeline = SdxlPipeline
@@ -215,6 +214,7 @@ class ContactBandRefiner:
             return rendered, outcome
         overlay = draw_qa_overlay(composite, rendered.placement, qa, template)
         settings = {
+            **rendered.settings,
             "pipeline": "refined",
             "tier": qa.tier.value,
             "refine_model": self.model,
@@ -222,13 +222,18 @@ class ContactBandRefiner:
             "refine_strength": self.settings.strength,
             "refine_steps": self.settings.steps,
         }
-        exports = {
-            name: _reexport(rgb, rendered, exported, settings)
-            for name, exported in rendered.exports.items()
-        }
         refined = RenderedVariation(
-            rendered.variation, rendered.placement, composite, qa, overlay, exports
+            rendered.variation,
+            rendered.placement,
+            composite,
+            qa,
+            overlay,
+            settings,
+            {},
+            digital_source_type=REFINED_SOURCE_TYPE,
         )
+        # Exported for the same platforms as the composite was (none when the caller exports later).
+        refined.exports = export_variation(refined, [e.spec for e in rendered.exports.values()])
         return refined, outcome
 
 
@@ -236,28 +241,6 @@ def _piece_alpha(rendered: RenderedVariation) -> FloatImage:
     """The piece's alpha as it was composited (after blur matching), the placement's otherwise."""
     alpha = rendered.composite.alpha
     return alpha if alpha is not None else rendered.placement.alpha
-
-
-def _reexport(
-    rgb: FloatImage,
-    rendered: RenderedVariation,
-    exported: ExportedImage,
-    changes: dict[str, str | int | float],
-) -> ExportedImage:
-    """The refined render exported like the composite was: same platform, crop and settings,
-    with the refinement recorded and the source type saying diffusion touched it."""
-    settings: dict[str, str | int | float] = dict(read_export_metadata(exported.data)["settings"])
-    settings.update(changes)
-    variation = rendered.variation
-    return export_for_platform(
-        rgb,
-        focus_box(rendered.placement.alpha_unoccluded),
-        exported.spec,
-        settings,
-        digital_source_type=REFINED_SOURCE_TYPE,
-        crop_zoom=variation.crop_zoom,
-        crop_shift=variation.crop_shift,
-    )
 
 
 def _union(box: Box | None, window: Window) -> Box:

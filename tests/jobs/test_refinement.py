@@ -71,6 +71,32 @@ def test_weights_that_fail_to_load_keep_the_composites(
     assert "missing" in report["outcomes"][0]["reason"]
 
 
+def test_weights_put_in_place_after_a_failed_load_are_picked_up_without_a_restart(
+    ring_render: RenderResult,  # noqa: F811
+    tiny_inpaint: Any,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "weights"
+    settings = _settings(
+        refine_model=str(folder), refine_device="cpu", refine_steps=4, refine_size_px=64
+    )
+    clock = [1000.0]
+    monkeypatch.setattr(gpu_models.time, "monotonic", lambda: clock[0])
+
+    _, report = refinement.refine_render(ring_render, settings)
+    assert _statuses(report) == {"skipped"}
+
+    tiny_inpaint.save_pretrained(folder)  # an operator copies the weights in
+    _, report = refinement.refine_render(ring_render, settings)
+    assert _statuses(report) == {"skipped"}  # the failure is remembered for a while...
+
+    clock[0] += gpu_models.FAILED_LOAD_RETRY_S
+    _, report = refinement.refine_render(ring_render, settings)
+    assert _statuses(report) <= {"refined", "kept_composite"}  # ...then the load is tried again
+    assert report["model"] == str(folder)
+
+
 def test_a_saved_model_is_loaded_once_and_refines_every_variation(
     ring_render: RenderResult,  # noqa: F811
     tiny_inpaint: Any,  # noqa: F811

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -9,11 +10,12 @@ import numpy as np
 import pytest
 
 from imaging.export import read_export_metadata
+from imaging.platforms import get_platform
 from imaging.refine.band import OPAQUE_ALPHA, contact_band_mask
-from imaging.refine.outcome import RefineSettings, skip_refinement
+from imaging.refine.outcome import REFINED_SOURCE_TYPE, RefineSettings, skip_refinement
 from imaging.refine.refiner import ContactBandRefiner
 from imaging.refine.window import window_around
-from imaging.render import RenderResult
+from imaging.render import RenderResult, export_variation
 
 TINY = RefineSettings(size_px=64, steps=4, strength=0.5, ring_px=4.0)
 
@@ -169,6 +171,24 @@ def test_refinement_no_worse_than_the_composite_is_kept_with_new_qa_overlay_and_
         assert metadata["settings"]["template"] == original.variation.template.name
     render = result.applied_to(ring_render)
     assert render.variations == result.variations and render.cutout is ring_render.cutout
+
+
+def test_a_render_not_yet_exported_is_exported_once_after_refinement(
+    ring_render: RenderResult,
+) -> None:
+    # The generate job renders with export=False, refines, then exports each variation once.
+    unexported = [replace(rendered, exports={}) for rendered in ring_render.variations]
+    settings = RefineSettings(size_px=128, steps=4, strength=0.5, ring_px=4.0)
+    refiner = ContactBandRefiner(PassThrough(), settings, model="pass-through")
+    result = refiner(unexported, ring_render.cutout, ring_render.spec)
+
+    for refined, original in zip(result.variations, ring_render.variations, strict=True):
+        assert refined.exports == {}  # no export the job would throw away
+        exports = export_variation(refined, [get_platform("instagram")])
+        metadata = read_export_metadata(exports["instagram"].data)
+        assert metadata["settings"]["pipeline"] == "refined"
+        assert metadata["settings"]["seed"] == str(original.variation.seed)
+        assert (metadata["digital_source_type"] or "").endswith(REFINED_SOURCE_TYPE)
 
 
 def test_without_weights_the_compositing_path_goes_on(ring_render: RenderResult) -> None:
