@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.exceptions import ServiceUnavailable
 
 from core.settings import Settings
+from jobs.queues import QueueUnavailableError
 
 # Source photos and model templates are a few MB; anything far larger is refused before reading.
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -45,4 +47,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.exempt(webhooks.blueprint.name)  # authenticated by their HMAC instead
     for module in (auth, webhooks, dashboard, review, presets, export, files):
         app.register_blueprint(module.blueprint)
+    app.register_error_handler(QueueUnavailableError, _queue_unavailable)
     return app
+
+
+def _queue_unavailable(error: QueueUnavailableError) -> Response:
+    """A button that starts a job while Redis is down: 503, and the page says nothing started."""
+    return ServiceUnavailable(
+        description="the job queue is not answering, so nothing was started: try again in a minute"
+    ).get_response()

@@ -8,6 +8,8 @@ import json
 import math
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from imaging.generate.request import (
 from imaging.image_io import load_image
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.qa import Tier
-from jobs.api import enqueue_annotate_template, enqueue_generate_template
+from jobs.api import QueueUnavailableError, enqueue_annotate_template, enqueue_generate_template
 from jobs.generation import LIBRARY_BACKGROUND, parse_crop_ratio
 from jobs.tasks import template_folder
 from jobs.template_generation import (
@@ -53,6 +55,7 @@ BACKGROUND_STYLES = tuple(style.value for style in BackgroundStyle)
 MAX_VARIATIONS = 12
 PX_PER_MM_RANGE = (0.5, 100.0)
 UPLOAD_SUFFIXES = {"JPEG": "jpg", "PNG": "png"}  # the formats the upload form offers
+QUEUE_DOWN = "not started: the job queue did not answer; send the photo or description again"
 
 
 @blueprint.get("/presets")
@@ -166,7 +169,8 @@ def upload_template() -> Response:
         session.add(row)
     if superseded and superseded != upload_path:
         storage().delete(superseded)  # an earlier upload of this name that was never annotated
-    job_id = enqueue_annotate_template(shop_id(), name, region, upload_path)
+    with _not_started_on_queue_failure(name):
+        job_id = enqueue_annotate_template(shop_id(), name, region, upload_path)
     return redirect(url_for("presets.index", job=job_token(shop_id(), job_id)))
 
 
@@ -186,8 +190,24 @@ def generate_template() -> Response:
         row = row or pending_row(shop_id(), name, description.region.value)
         row.annotation_error = None  # asked again after a failure: a new try
         session.add(row)
-    job_id = enqueue_generate_template(shop_id(), name, request_values(description), seed)
+    with _not_started_on_queue_failure(name):
+        job_id = enqueue_generate_template(shop_id(), name, request_values(description), seed)
     return redirect(url_for("presets.index", job=job_token(shop_id(), job_id)))
+
+
+@contextmanager
+def _not_started_on_queue_failure(name: str) -> Iterator[None]:
+    """The template's row is written before its job is enqueued; if Redis does not take the job,
+    the row says so (instead of waiting for a job that will never run) and the 503 page follows."""
+    try:
+        yield
+    except QueueUnavailableError:
+        with db() as session:
+            row = get_shop_template(session, shop_id(), name)
+            if row is not None:
+                row.annotation_error = QUEUE_DOWN
+                session.add(row)
+        raise
 
 
 @blueprint.post("/templates/<int:template_id>/calibration")

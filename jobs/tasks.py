@@ -38,6 +38,7 @@ from jobs.generation import (
     render_run,
     templates_for,
 )
+from jobs.locks import publication_lock
 from jobs.storage import FileStorage
 from jobs.stores import store_client_for
 from models.column_types import utc_now
@@ -250,7 +251,7 @@ def publish_product(product_id: int, destinations: Sequence[str]) -> dict[str, l
     """
     context = current()
     published: dict[str, list[str]] = {}
-    with session_scope(context.engine) as session:
+    with publication_lock(context.engine, product_id), session_scope(context.engine) as session:
         product, shop = _active_product(session, product_id)
         if product is None or shop is None:
             return published
@@ -310,7 +311,7 @@ def unpublish_product(product_id: int, destinations: Sequence[str]) -> dict[str,
     """
     context = current()
     removed: dict[str, list[str]] = {}
-    with session_scope(context.engine) as session:
+    with publication_lock(context.engine, product_id), session_scope(context.engine) as session:
         product, shop = _active_product(session, product_id)
         if product is None or shop is None:
             return removed

@@ -14,6 +14,7 @@ from rq.job import Job
 from sqlmodel import Session, select
 
 from app import create_app
+from app.presets import QUEUE_DOWN
 from core.settings import Settings
 from imaging.generate.request import TemplateRequest
 from jobs import template_generation
@@ -78,6 +79,23 @@ def test_without_a_model_the_form_is_disabled_and_says_why(
     assert response.status_code == 409
     assert "ADORN_GENERATE_MODEL" in response.get_data(as_text=True)
     assert _gpu_jobs() == [] and _generated_rows() == []
+
+
+def test_with_redis_down_nothing_is_left_waiting_for_a_job_that_never_started(
+    settings: Settings, shops: tuple[ShopGraph, ShopGraph]
+) -> None:
+    down = create_app(
+        settings.with_overrides(generate_model="stand-in/sdxl", redis_url="redis://127.0.0.1:1/0")
+    )
+    client = down.test_client()
+    sign_in(client, shops[0].shop_id)
+
+    response = client.post("/templates/generate", data=form(**DESCRIPTION))
+
+    assert response.status_code == 503
+    assert "nothing was started" in response.get_data(as_text=True)
+    [row] = _generated_rows()
+    assert row.name == NAME and row.annotation_error == QUEUE_DOWN  # not "being generated"
 
 
 def test_a_description_is_generated_on_the_gpu_queue_then_shows_its_calibration(
