@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.wrappers import Response
 
 from core.settings import Settings
 from jobs.queues import QueueUnavailableError
