@@ -37,6 +37,12 @@ MAX_BORDER_CHROMA_SPREAD = 8.0
 SHADOW_MAX_DARKENING_L = 26.0
 # Colour distance (delta E-like units) above the noise floor where the rough matte ramps 0 -> 1.
 RAMP_START_DE = 4.0
+# A hue departure from the backdrop counts from this many of its measured chroma noise (per a*,
+# b* component), and never below the floor: pale metal is a little warm (silver b* +1 to +3) on a
+# neutral set, a difference no shadow makes, though far below the lightness threshold.
+CHROMA_NOISE_SIGMAS = 4.5
+MIN_CHROMA_START_DE = 1.0
+MIN_CHROMA_WEIGHT = 1.5
 RAMP_WIDTH_DE = 10.0
 # Holes enclosed by the piece up to this fraction of its area may be highlights rather than openings.
 MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
@@ -81,6 +87,7 @@ class BackgroundModel:
     median_rgb: tuple[float, float, float]
     median_lab: tuple[float, float, float]
     noise_de: float  # robust spread of the background-like border pixels around the model
+    chroma_noise: float  # robust spread of their a*, b* around the model's (per component)
     outlier_fraction: float  # share of the border that does not follow the model
     edge_fraction: float  # share of the background-like border crossed by strong edges
     chroma_spread: float  # how far the fitted field's a*, b* wander around the border
@@ -93,6 +100,18 @@ class BackgroundModel:
             and self.edge_fraction <= MAX_BORDER_EDGE_FRACTION
             and self.chroma_spread <= MAX_BORDER_CHROMA_SPREAD
         )
+
+    @property
+    def start_de(self) -> float:
+        """Distance from the backdrop where the piece starts: above the noise floor."""
+        return RAMP_START_DE + 2.0 * self.noise_de
+
+    @property
+    def chroma_weight(self) -> float:
+        """How much a hue difference counts against a lightness one: the chroma the backdrop's
+        own noise never reaches weighs as much as the lightness its noise never reaches."""
+        chroma_start = max(MIN_CHROMA_START_DE, CHROMA_NOISE_SIGMAS * self.chroma_noise)
+        return max(MIN_CHROMA_WEIGHT, self.start_de / chroma_start)
 
     def render(self, frame_size: tuple[int, int], box: tuple[int, int, int, int]) -> FloatImage:
         """The modelled background over `box` = (x0, y0, x1, y1) of a frame of `frame_size` (w, h)."""
@@ -132,6 +151,11 @@ def estimate_background(rgb: FloatImage) -> BackgroundModel:
     distance = np.linalg.norm(lab - model_lab, axis=1)
     background_like = distance < 3.0 * RAMP_START_DE
     noise = 1.4826 * float(np.median(distance[background_like])) if background_like.any() else 99.0
+    chroma = np.hypot(*(lab[:, 1:] - model_lab[:, 1:]).T)
+    # The hue offset of a pixel is Rayleigh-distributed: its median is 1.1774 of the per-axis spread.
+    chroma_noise = (
+        float(np.median(chroma[background_like])) / 1.1774 if background_like.any() else 99.0
+    )
 
     grey = cv2.GaussianBlur(_lab(small)[..., 0], (0, 0), 1.0)
     gradient = np.hypot(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)) / 8.0
@@ -143,6 +167,7 @@ def estimate_background(rgb: FloatImage) -> BackgroundModel:
         median_rgb=(float(median_rgb[0]), float(median_rgb[1]), float(median_rgb[2])),
         median_lab=(float(median_lab[0]), float(median_lab[1]), float(median_lab[2])),
         noise_de=noise,
+        chroma_noise=chroma_noise,
         outlier_fraction=float(1.0 - background_like.mean()),
         edge_fraction=float(edges[background_like].mean()) if background_like.any() else 1.0,
         chroma_spread=float(np.ptp(model_lab[:, 1:], axis=0).max()),
@@ -162,7 +187,7 @@ def cut_out(image: SourceImage) -> Cutout:
     box = _piece_box(image.rgb, background)
     rgb = image.rgb[box[1] : box[3], box[0] : box[2]]
     behind = background.render((image.width, image.height), box)
-    alpha = _matte(rgb, behind, background.noise_de, _pixel_scale(image.rgb))
+    alpha = _matte(rgb, behind, background, _pixel_scale(image.rgb))
     if float(alpha.max()) < 0.5:
         raise ImagingError(
             "no piece was found in the photo: make sure it is in the frame and in focus"
@@ -191,7 +216,7 @@ def _piece_box(rgb: FloatImage, background: BackgroundModel) -> tuple[int, int, 
     behind = background.render(
         (small.shape[1], small.shape[0]), (0, 0, small.shape[1], small.shape[0])
     )
-    distance = _distance_to_background(small, behind)
+    distance = _distance_to_background(small, behind, background.chroma_weight)
     found = _keep_large_components(distance > RAMP_START_DE + 3.0 * background.noise_de)
     ys, xs = np.nonzero(found)
     if len(xs) == 0:
@@ -208,10 +233,19 @@ def _piece_box(rgb: FloatImage, background: BackgroundModel) -> tuple[int, int, 
     )
 
 
-def _matte(rgb: FloatImage, behind: FloatImage, noise_de: float, pixel_scale: float) -> FloatImage:
+def _matte(
+    rgb: FloatImage, behind: FloatImage, background: BackgroundModel, pixel_scale: float
+) -> FloatImage:
     """Soft alpha of the piece over the modelled background `behind` (same size as `rgb`)."""
+    start = background.start_de
+    # Pale metal's slight warmth is what tells it from a shadow, so hue weighs more, except near
+    # coloured parts (gold, stones), whose soft edges it would only widen.
     distance = _distance_to_background(rgb, behind)
-    start = RAMP_START_DE + 2.0 * noise_de
+    coloured = (distance > start + RAMP_WIDTH_DE) & (_chroma(rgb) > NEUTRAL_PIECE_CHROMA)
+    reach = 2 * round(3.0 * pixel_scale) + 1
+    near_coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
+    hue_weighted = _distance_to_background(rgb, behind, background.chroma_weight)
+    distance = np.where(near_coloured, distance, hue_weighted)
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
@@ -240,6 +274,12 @@ def _matte(rgb: FloatImage, behind: FloatImage, noise_de: float, pixel_scale: fl
     keep = _keep_large_components(alpha > 0.5)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
+
+
+def _chroma(rgb: FloatImage) -> NDArray[np.float32]:
+    """a*b* chroma of each pixel."""
+    lab = _lab(rgb)
+    return np.hypot(lab[..., 1], lab[..., 2])
 
 
 def _looks_neutral(rgb: FloatImage, alpha: FloatImage) -> bool:
@@ -346,8 +386,11 @@ def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return outside & ~touches[labels]
 
 
-def _distance_to_background(rgb: FloatImage, behind: FloatImage) -> NDArray[np.float32]:
-    """Lab distance to the background, forgiving a neutral darkening as a contact shadow."""
+def _distance_to_background(
+    rgb: FloatImage, behind: FloatImage, chroma_weight: float = MIN_CHROMA_WEIGHT
+) -> NDArray[np.float32]:
+    """Lab distance to the background, forgiving a neutral darkening as a contact shadow; a hue
+    difference counts `chroma_weight` times."""
     lab, lab_behind = _lab(rgb), _lab(behind)
     lightness = lab[..., 0] - lab_behind[..., 0]
     # A shadow keeps the background's hue: compare chroma with the background's, scaled by lightness.
@@ -357,9 +400,9 @@ def _distance_to_background(rgb: FloatImage, behind: FloatImage) -> NDArray[np.f
     )
     darker = np.maximum(-lightness - SHADOW_MAX_DARKENING_L, 0.0)
     # Deep neutral shadows count only beyond the allowance; nothing on the set is brighter than it.
-    return np.maximum(np.maximum(chroma * 1.5, darker), 2.0 * np.maximum(lightness, 0.0)).astype(
-        np.float32
-    )
+    return np.maximum(
+        np.maximum(chroma * chroma_weight, darker), 2.0 * np.maximum(lightness, 0.0)
+    ).astype(np.float32)
 
 
 def _fill_highlight_holes(alpha: FloatImage, rgb: FloatImage, behind: FloatImage) -> FloatImage:

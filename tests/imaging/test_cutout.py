@@ -122,17 +122,20 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
     assert _halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
 
 
-# The measured IoU of pale neutral metal (silver, white gold) at 1200 px; the aim is 0.97. Where a
-# floor is lower it is what the graph cut reaches today (ring silver light grey 0.937); on white,
-# highlights that match the backdrop with no visible outline are still lost (bangle silver white
-# 0.72, ring silver white 0.62, drop earrings silver white 0.92).
+# Pale neutral metal (silver, white gold) can be as dark as the contact shadow; its slight warmth
+# (b* +1 to +3 on a neutral set, far above the backdrop's own chroma noise) tells it apart. Where a
+# floor is below the 0.97 aim it is what the cutout measures today at 1200 px (bangle silver white
+# 0.909: the bright rim facing the light is lost; ring white gold light grey 0.939).
 @pytest.mark.parametrize(
     ("kind", "metal", "background", "floor"),
     [
         (SampleKind.WATCH, Metal.WHITE_GOLD, "white", 0.97),
         (SampleKind.STUD_EARRINGS, Metal.SILVER, "light_grey", 0.97),
-        (SampleKind.RING, Metal.SILVER, "light_grey", 0.93),
-        (SampleKind.BANGLE, Metal.SILVER, "white", 0.70),
+        (SampleKind.STUD_EARRINGS, Metal.WHITE_GOLD, "light_grey", 0.97),
+        (SampleKind.RING, Metal.SILVER, "light_grey", 0.97),
+        (SampleKind.DROP_EARRINGS, Metal.SILVER, "white", 0.97),
+        (SampleKind.RING, Metal.WHITE_GOLD, "light_grey", 0.93),
+        (SampleKind.BANGLE, Metal.SILVER, "white", 0.90),
     ],
 )
 def test_pale_metal_is_recovered_where_it_matches_a_shadow(
