@@ -47,6 +47,8 @@ RAMP_WIDTH_DE = 10.0
 # Holes enclosed by the piece up to this fraction of its area may be highlights rather than openings.
 MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
 HIGHLIGHT_EXCESS_L = 1.0
+# Deeper than this inside the piece (px at 2048 px) the matte is opaque.
+OPAQUE_DEPTH_PX = 2.0
 DECONTAMINATION_ALPHA_FLOOR = 0.25
 CROP_MARGIN_FRACTION = 0.02
 GRAPH_CUT_LONG_EDGE_PX = 800
@@ -270,6 +272,10 @@ def _matte(
         feathered = cv2.ximgproc.guidedFilter(rgb, recovered.astype(np.float32), radius, 1e-4)
         alpha = np.maximum(alpha, np.clip(feathered, 0.0, 1.0)).astype(np.float32)
 
+    # Softness belongs to the edge: well inside the piece the matte is opaque (pale metal whose
+    # evidence is faint would otherwise show the skin through it).
+    depth = cv2.distanceTransform((alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
+    alpha = np.where(depth > OPAQUE_DEPTH_PX * pixel_scale, 1.0, alpha).astype(np.float32)
     alpha = _fill_highlight_holes(alpha, rgb, behind)
     keep = _keep_large_components(alpha > 0.5)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0

@@ -146,3 +146,14 @@ def test_pale_metal_is_recovered_where_it_matches_a_shadow(
     rgb, alpha = _in_frame(cutout, photo.true_alpha.shape)
     assert _iou(alpha, photo.true_alpha) >= floor
     assert _halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+
+
+def test_the_matte_is_opaque_inside_pale_metal() -> None:
+    # Faint evidence (pale metal close to the backdrop) must not leave the skin showing through.
+    photo = make_product_photo(SampleKind.STUD_EARRINGS, Metal.WHITE_GOLD, "white", 1200, seed=0)
+    cutout = cut_out(_source(photo.rgb))
+    _, alpha = _in_frame(cutout, photo.true_alpha.shape)
+    ours = (alpha > 0.5).astype(np.uint8)
+    deep_inside = cv2.erode(ours, np.ones((9, 9), np.uint8)) > 0
+    assert deep_inside.sum() > 10_000
+    assert float(alpha[deep_inside].min()) == 1.0
