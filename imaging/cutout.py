@@ -4,11 +4,14 @@ The background is modelled from the frame border as a smooth quadratic colour fi
 and gradients are allowed), every pixel is scored by its Lab distance to that field with contact
 shadows forgiven, and the matte is then refined at full resolution inside a crop around the piece:
 mixed edge pixels are unmixed against the nearby solid piece colour, the matte is smoothed with a
-guided filter, specks are dropped, small enclosed specular highlights are filled, and edge colours
+guided filter and made opaque well inside the piece, specks are dropped, small enclosed specular
+highlights are filled, and edge colours
 are decontaminated so no background fringe survives compositing.
 
-Pale neutral metal (silver, white gold) can match a shadowed background in colour, so the colour
-matte misses parts of it. A graph cut (GrabCut) on a reduced copy recovers them: it is seeded with
+Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth tells
+it apart: a hue difference counts against the backdrop's own measured chroma noise, not against the
+lightness threshold (except next to coloured parts, whose soft edges it would only widen). What the
+colour matte still misses, a graph cut (GrabCut) on a reduced copy recovers: it is seeded with
 the certain piece and the certain background far from any structure, and it closes the outline
 along the piece's sharp edges, which soft shadows never have. Its interior is added to the matte,
 except for enclosed openings that look like background (ring openings, chain links).
