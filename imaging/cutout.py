@@ -5,8 +5,8 @@ and gradients are allowed), every pixel is scored by its Lab distance to that fi
 shadows forgiven, and the matte is then refined at full resolution inside a crop around the piece:
 mixed edge pixels are unmixed against the nearby solid piece colour, the matte is smoothed with a
 guided filter and made opaque well inside the piece, specks are dropped, small enclosed specular
-highlights are filled, and edge colours
-are decontaminated so no background fringe survives compositing.
+highlights are filled, and edge colours are decontaminated so no background fringe survives
+compositing.
 
 Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth tells
 it apart: a hue difference counts against the backdrop's own measured chroma noise, not against the
