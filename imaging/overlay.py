@@ -28,8 +28,9 @@ _LABEL_STROKE_PX = 2
 def draw_qa_overlay(
     composite: Composite, placement: Placement, report: QAReport, template: Template
 ) -> FloatImage:
-    """The render with failing regions tinted red, the measured scale, the light direction against
-    the measured shadow direction, the anchor points and a legend of the checks."""
+    """The render with failing regions tinted red, the measured scale, the direction the light
+    casts the shadow against the direction it falls (what the shadow check compares), the anchor
+    points and a legend of the checks."""
     failed = {check.name for check in report.failed()}
     rgb = composite.rgb.copy()
     if "halo" in failed:
@@ -70,7 +71,9 @@ def draw_qa_overlay(
         line_px,
     )
     local_centre = _minus(centre, origin)
-    _draw_arrow(draw, local_centre, composite.light_direction, arrow_px, LIGHT_COLOUR, line_px)
+    # The two directions the shadow check compares: where the light casts it, where it falls.
+    expected = report.expected_shadow_offset or composite.light_direction
+    _draw_arrow(draw, local_centre, unit(expected), arrow_px, LIGHT_COLOUR, line_px)
     if offset is not None:
         _draw_arrow(draw, local_centre, unit(offset), arrow_px * 0.8, SHADOW_COLOUR, line_px)
     for point in placement.anchor_points:
@@ -218,7 +221,7 @@ def _draw_legend(
         verdict = "PASS" if check.passed else "FAIL"
         colour = PASS_COLOUR if check.passed else FAIL_COLOUR
         rows.append((f"{verdict} {check.name} {check.value:.2f} {check.unit}", colour))
-    rows.append(("-> light", LIGHT_COLOUR))
+    rows.append(("-> shadow the light casts", LIGHT_COLOUR))
     rows.append(("-> measured shadow", SHADOW_COLOUR))
     rows.append(("o anchor", ANCHOR_COLOUR))
     margin = 4 * line_px

@@ -111,6 +111,9 @@ class QAReport:
     # The direction the measured shadow falls from the piece (its length is its one-sidedness,
     # 0..1); None when the render shows no directional shadow.
     shadow_offset: Vector | None = None
+    # The direction the photo's light would cast it, where a shadow can fall: what the
+    # shadow_direction check compares the measured one with.
+    expected_shadow_offset: Vector | None = None
 
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.passed)
@@ -205,9 +208,12 @@ def evaluate_render(
     extent = measure_extent(placement)
     extent_mm = extent.length_px / px_per_mm
     offset = _shadow_offset(views)
+    light = template.annotation.light_direction
+    # On a narrow finger a shadow cast diagonally can only show along the finger, and that is right.
+    expected = _expected_shadow_offset(views, light) or light
     checks = (
         _contact_shadow(views),
-        _shadow_direction(views, offset, template.annotation.light_direction),
+        _shadow_direction(offset, expected),
         _metal_colour(views, placement, composite),
         _edge_sharpness(views, source, composite),
         _scale_error(extent_mm, placement, px_per_mm),
@@ -215,7 +221,12 @@ def evaluate_render(
         _halo(views, source.background_rgb),
         _occlusion(views, OCCLUSION_RULES[spec.jewelry_type], spec.jewelry_type),
     )
-    return QAReport(checks=checks, tier=_reached_tier(checks), shadow_offset=offset)
+    return QAReport(
+        checks=checks,
+        tier=_reached_tier(checks),
+        shadow_offset=offset,
+        expected_shadow_offset=expected,
+    )
 
 
 def reshoot_verdict(reports: Sequence[QAReport], run: int = 3) -> str | None:
@@ -386,12 +397,10 @@ def _contact_shadow(views: _Views) -> Check:
     )
 
 
-def _shadow_direction(views: _Views, offset: Vector | None, light: Vector) -> Check:
+def _shadow_direction(offset: Vector | None, expected: Vector) -> Check:
     if offset is None:
         return _check("shadow_direction", 180.0, "the render shows no shadow with a direction")
-    # Compare with the shadow this light would cast where a shadow can fall (on the body): on a
-    # narrow finger a shadow cast diagonally can only show along the finger, and that is right.
-    angle = angle_between_deg(offset, _expected_shadow_offset(views, light) or light)
+    angle = angle_between_deg(offset, expected)
     return _check(
         "shadow_direction",
         angle,
