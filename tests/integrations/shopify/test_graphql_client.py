@@ -104,7 +104,10 @@ def test_pacing_runs_at_the_restore_rate_without_throttling(
     assert requested is not None
     needed_s = (2 * per_page - (settings.maximum - requested)) / settings.restore_rate
     assert needed_s > 0.2
-    assert needed_s * 0.8 <= elapsed <= needed_s + 0.5
+    assert elapsed >= needed_s * 0.8  # it did wait for the bucket...
+    # ...and no longer than the bucket needed. Its own sleeps are the measure: on a loaded machine
+    # the requests themselves take longer, which only shortens the waits.
+    assert client.stats.slept_s <= needed_s + 0.1
 
 
 def test_5xx_storm_then_success(admin_sandbox: AdminSandbox, admin_http: requests.Session) -> None:
