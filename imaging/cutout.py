@@ -8,13 +8,13 @@ guided filter and made opaque well inside the piece, specks are dropped, small e
 highlights are filled, and edge colours are decontaminated so no background fringe survives
 compositing.
 
-Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth tells
-it apart: a hue difference counts against the backdrop's own measured chroma noise, not against the
-lightness threshold (except next to coloured parts, whose soft edges it would only widen). What the
-colour matte still misses, a graph cut (GrabCut) on a reduced copy recovers: it is seeded with
-the certain piece and the certain background far from any structure, and it closes the outline
-along the piece's sharp edges, which soft shadows never have. Its interior is added to the matte,
-except for enclosed openings that look like background (ring openings, chain links).
+Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth
+tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
+against the lightness threshold (except next to coloured parts, whose soft edges it would only
+widen). What the colour matte still misses, a graph cut (GrabCut) on a reduced copy recovers: it
+is seeded with the certain piece and the certain background far from any structure, and it closes
+the outline along the piece's sharp edges, which soft shadows never have. Its interior is added to
+the matte, except for enclosed openings that look like background (ring openings, chain links).
 """
 
 from __future__ import annotations
@@ -245,12 +245,12 @@ def _matte(
     start = background.start_de
     # Pale metal's slight warmth is what tells it from a shadow, so hue weighs more, except near
     # coloured parts (gold, stones), whose soft edges it would only widen.
-    distance = _distance_to_background(rgb, behind)
-    coloured = (distance > start + RAMP_WIDTH_DE) & (_chroma(rgb) > NEUTRAL_PIECE_CHROMA)
+    departure = _Departure.of(rgb, behind)
+    distance = departure.distance()
+    coloured = (distance > start + RAMP_WIDTH_DE) & (departure.chroma > NEUTRAL_PIECE_CHROMA)
     reach = 2 * round(3.0 * pixel_scale) + 1
     near_coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    hue_weighted = _distance_to_background(rgb, behind, background.chroma_weight)
-    distance = np.where(near_coloured, distance, hue_weighted)
+    distance = np.where(near_coloured, distance, departure.distance(background.chroma_weight))
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
@@ -283,12 +283,6 @@ def _matte(
     keep = _keep_large_components(alpha > 0.5)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
-
-
-def _chroma(rgb: FloatImage) -> NDArray[np.float32]:
-    """a*b* chroma of each pixel."""
-    lab = _lab(rgb)
-    return np.hypot(lab[..., 1], lab[..., 2])
 
 
 def _looks_neutral(rgb: FloatImage, alpha: FloatImage) -> bool:
@@ -395,23 +389,42 @@ def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return outside & ~touches[labels]
 
 
+@dataclass(frozen=True)
+class _Departure:
+    """How each pixel departs from the backdrop behind it, in the ways a contact shadow cannot
+    explain: hue, and tone beyond the shadow's darkening."""
+
+    hue: NDArray[np.float32]  # chroma gap to the backdrop's hue, scaled by lightness
+    tone: NDArray[np.float32]  # darkening beyond the shadow allowance; brightening counts double
+    chroma: NDArray[np.float32]  # the pixel's own a*b* chroma
+
+    @classmethod
+    def of(cls, rgb: FloatImage, behind: FloatImage) -> _Departure:
+        lab, lab_behind = _lab(rgb), _lab(behind)
+        lightness = lab[..., 0] - lab_behind[..., 0]
+        # A shadow keeps the background's hue: compare chroma with the background's, scaled by
+        # lightness.
+        ratio = np.clip(lab[..., 0] / np.maximum(lab_behind[..., 0], 1.0), 0.0, 1.0)
+        hue = np.hypot(
+            lab[..., 1] - lab_behind[..., 1] * ratio, lab[..., 2] - lab_behind[..., 2] * ratio
+        )
+        darker = np.maximum(-lightness - SHADOW_MAX_DARKENING_L, 0.0)
+        # Deep neutral shadows count only beyond the allowance; nothing on the set is brighter.
+        tone = np.maximum(darker, 2.0 * np.maximum(lightness, 0.0))
+        chroma = np.hypot(lab[..., 1], lab[..., 2])
+        return cls(hue.astype(np.float32), tone.astype(np.float32), chroma.astype(np.float32))
+
+    def distance(self, chroma_weight: float = MIN_CHROMA_WEIGHT) -> NDArray[np.float32]:
+        """Lab-like distance to the backdrop, a hue difference counting `chroma_weight` times."""
+        return np.maximum(self.hue * chroma_weight, self.tone)
+
+
 def _distance_to_background(
     rgb: FloatImage, behind: FloatImage, chroma_weight: float = MIN_CHROMA_WEIGHT
 ) -> NDArray[np.float32]:
     """Lab distance to the background, forgiving a neutral darkening as a contact shadow; a hue
     difference counts `chroma_weight` times."""
-    lab, lab_behind = _lab(rgb), _lab(behind)
-    lightness = lab[..., 0] - lab_behind[..., 0]
-    # A shadow keeps the background's hue: compare chroma with the background's, scaled by lightness.
-    ratio = np.clip(lab[..., 0] / np.maximum(lab_behind[..., 0], 1.0), 0.0, 1.0)
-    chroma = np.hypot(
-        lab[..., 1] - lab_behind[..., 1] * ratio, lab[..., 2] - lab_behind[..., 2] * ratio
-    )
-    darker = np.maximum(-lightness - SHADOW_MAX_DARKENING_L, 0.0)
-    # Deep neutral shadows count only beyond the allowance; nothing on the set is brighter than it.
-    return np.maximum(
-        np.maximum(chroma * chroma_weight, darker), 2.0 * np.maximum(lightness, 0.0)
-    ).astype(np.float32)
+    return _Departure.of(rgb, behind).distance(chroma_weight)
 
 
 def _fill_highlight_holes(alpha: FloatImage, rgb: FloatImage, behind: FloatImage) -> FloatImage:

@@ -17,7 +17,7 @@ HALO_BACKDROP_RGB = np.array([0.36, 0.24, 0.18], dtype=np.float32)
 _LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
-def in_frame(cutout: Cutout, shape: tuple[int, int]) -> tuple[FloatImage, FloatImage]:
+def in_frame(cutout: Cutout, shape: tuple[int, ...]) -> tuple[FloatImage, FloatImage]:
     """The cutout's colours and alpha pasted back into a frame of `shape` (height, width)."""
     alpha = np.zeros(shape, dtype=np.float32)
     rgb = np.zeros((*shape, 3), dtype=np.float32)

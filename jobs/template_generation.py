@@ -2,8 +2,9 @@
 annotated and checked like an upload, stored as one of the shop's templates.
 
 The text-to-image pipeline is loaded once and kept between jobs, like the refiner, in the worker's
-one model slot (jobs/gpu_models.py), so the two never hold GPU memory together. torch and diffusers are imported
-only inside the job, so the web app (which names templates and enqueues) never loads them.
+one model slot (jobs/gpu_models.py), so the two never hold GPU memory together. torch and
+diffusers are imported only inside the job, so the web app (which names templates and enqueues)
+never loads them.
 
 The pending template's row is the seller's view of the job: while it has neither an annotation nor
 an error it is being generated; a generation that fails leaves the reason (every attempt's) on the

@@ -6,51 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
-from imaging.cutout import Cutout, cut_out, estimate_background
+from imaging.cutout import cut_out, estimate_background
+from imaging.cutout_metrics import halo, in_frame, matte_iou
 from imaging.errors import BusyBackgroundError
 from imaging.image_io import FloatImage, SourceImage
 from imaging.samples.products import Metal, SampleKind, make_product_photo
-
-SKIN = np.array([0.36, 0.24, 0.18], dtype=np.float32)
-LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-
-
-def _source(rgb: FloatImage, alpha: FloatImage | None = None) -> SourceImage:
-    return SourceImage(
-        rgb=rgb.astype(np.float32),
-        alpha=alpha,
-        format="PNG",
-        mode="RGB" if alpha is None else "RGBA",
-        bit_depth=8,
-        jpeg_quality=None,
-        icc_profile_name=None,
-        exif_orientation=1,
-    )
-
-
-def _in_frame(cutout: Cutout, shape: tuple[int, ...]) -> tuple[FloatImage, FloatImage]:
-    alpha = np.zeros(shape, dtype=np.float32)
-    rgb = np.zeros((*shape, 3), dtype=np.float32)
-    x, y = cutout.offset
-    alpha[y : y + cutout.height, x : x + cutout.width] = cutout.alpha
-    rgb[y : y + cutout.height, x : x + cutout.width] = cutout.rgb
-    return rgb, alpha
-
-
-def _iou(alpha: FloatImage, truth: FloatImage) -> float:
-    a, b = alpha > 0.5, truth > 0.5
-    return float((a & b).sum() / (a | b).sum())
-
-
-def _halo(
-    rgb: FloatImage, alpha: FloatImage, true_rgb: FloatImage, true_alpha: FloatImage
-) -> float:
-    """Mean luminance excess on dark skin in the 2 px band just outside the true edge."""
-    inside = true_alpha > 0.5
-    band = (cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0) & ~inside
-    ours = alpha[..., None] * rgb + (1 - alpha[..., None]) * SKIN
-    truth = true_alpha[..., None] * true_rgb + (1 - true_alpha[..., None]) * SKIN
-    return float(((ours - truth) @ LUMA)[band].mean())
 
 
 def _disc_photo(background: float = 0.96) -> tuple[FloatImage, FloatImage]:
@@ -71,9 +31,9 @@ def _disc_photo(background: float = 0.96) -> tuple[FloatImage, FloatImage]:
 
 def test_plain_disc_is_cut_out_with_an_accurate_matte_and_no_shadow() -> None:
     rgb, truth = _disc_photo()
-    cutout = cut_out(_source(rgb))
-    _, alpha = _in_frame(cutout, truth.shape)
-    assert _iou(alpha, truth) > 0.98
+    cutout = cut_out(SourceImage.from_array(rgb))
+    _, alpha = in_frame(cutout, truth.shape)
+    assert matte_iou(alpha, truth) > 0.98
     near_piece = cv2.dilate((truth > 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     shadow_only = (np.roll(truth, 6, axis=0) > 0.5) & ~near_piece
     assert float(alpha[shadow_only].max()) < 0.1  # the contact shadow stays background
@@ -83,8 +43,8 @@ def test_plain_disc_is_cut_out_with_an_accurate_matte_and_no_shadow() -> None:
 
 def test_real_alpha_channel_is_used_as_is() -> None:
     rgb, truth = _disc_photo()
-    cutout = cut_out(_source(rgb, truth))
-    _, alpha = _in_frame(cutout, truth.shape)
+    cutout = cut_out(SourceImage.from_array(rgb, truth))
+    _, alpha = in_frame(cutout, truth.shape)
     np.testing.assert_array_equal(alpha, truth)
 
 
@@ -94,7 +54,7 @@ def test_busy_background_is_refused_with_a_reshoot_sentence() -> None:
     busy = np.dstack([0.3 + 0.5 * stripes, 0.6 - 0.3 * stripes, 0.4 + 0.1 * stripes])
     busy = busy + rng.normal(0, 0.02, busy.shape)
     with pytest.raises(BusyBackgroundError, match="plain white or light grey"):
-        cut_out(_source(np.clip(busy, 0, 1).astype(np.float32)))
+        cut_out(SourceImage.from_array(np.clip(busy, 0, 1).astype(np.float32)))
     assert not estimate_background(np.clip(busy, 0, 1).astype(np.float32)).is_plain
 
 
@@ -116,10 +76,10 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
     kind: SampleKind, metal: Metal, background: str
 ) -> None:
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
-    cutout = cut_out(_source(photo.rgb))
-    rgb, alpha = _in_frame(cutout, photo.true_alpha.shape)
-    assert _iou(alpha, photo.true_alpha) >= 0.97
-    assert _halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+    cutout = cut_out(SourceImage.from_array(photo.rgb))
+    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
+    assert matte_iou(alpha, photo.true_alpha) >= 0.97
+    assert halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
 
 
 # Pale neutral metal (silver, white gold) can be as dark as the contact shadow; its slight warmth
@@ -142,17 +102,17 @@ def test_pale_metal_is_recovered_where_it_matches_a_shadow(
     kind: SampleKind, metal: Metal, background: str, floor: float
 ) -> None:
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
-    cutout = cut_out(_source(photo.rgb))
-    rgb, alpha = _in_frame(cutout, photo.true_alpha.shape)
-    assert _iou(alpha, photo.true_alpha) >= floor
-    assert _halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+    cutout = cut_out(SourceImage.from_array(photo.rgb))
+    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
+    assert matte_iou(alpha, photo.true_alpha) >= floor
+    assert halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
 
 
 def test_the_matte_is_opaque_inside_pale_metal() -> None:
     # Faint evidence (pale metal close to the backdrop) must not leave the skin showing through.
     photo = make_product_photo(SampleKind.STUD_EARRINGS, Metal.WHITE_GOLD, "white", 1200, seed=0)
-    cutout = cut_out(_source(photo.rgb))
-    _, alpha = _in_frame(cutout, photo.true_alpha.shape)
+    cutout = cut_out(SourceImage.from_array(photo.rgb))
+    _, alpha = in_frame(cutout, photo.true_alpha.shape)
     ours = (alpha > 0.5).astype(np.uint8)
     deep_inside = cv2.erode(ours, np.ones((9, 9), np.uint8)) > 0
     assert deep_inside.sum() > 10_000

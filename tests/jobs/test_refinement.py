@@ -33,6 +33,12 @@ def _settings(**changes: object) -> Settings:
     return Settings.from_env({}).with_overrides(**changes)
 
 
+def _with_saved_model(pipeline: Any, folder: Path, **changes: object) -> Settings:
+    """Settings that refine on the CPU with `pipeline` saved as a local weights folder."""
+    pipeline.save_pretrained(folder)
+    return _settings(refine_model=str(folder), refine_device="cpu", **changes)
+
+
 def _statuses(report: dict[str, Any]) -> set[str]:
     return {outcome["status"] for outcome in report["outcomes"]}
 
@@ -102,13 +108,8 @@ def test_a_saved_model_is_loaded_once_and_refines_every_variation(
     tiny_inpaint: Any,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    tiny_inpaint.save_pretrained(tmp_path / "tiny")
-    settings = _settings(
-        refine_model=str(tmp_path / "tiny"),
-        refine_device="cpu",
-        refine_strength=0.5,
-        refine_steps=4,
-        refine_size_px=64,
+    settings = _with_saved_model(
+        tiny_inpaint, tmp_path / "tiny", refine_strength=0.5, refine_steps=4, refine_size_px=64
     )
 
     assert refinement.preload_refiner(settings) == f"on: {tmp_path / 'tiny'}"
@@ -134,10 +135,7 @@ def test_settings_the_refiner_refuses_keep_the_composites(
     tiny_inpaint: Any,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    tiny_inpaint.save_pretrained(tmp_path / "tiny")
-    settings = _settings(
-        refine_model=str(tmp_path / "tiny"), refine_device="cpu", refine_strength=0
-    )
+    settings = _with_saved_model(tiny_inpaint, tmp_path / "tiny", refine_strength=0)
 
     result, report = refinement.refine_render(ring_render, settings)
 
