@@ -11,10 +11,12 @@ compositing.
 Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth
 tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
 against the lightness threshold (except next to coloured parts, whose soft edges it would only
-widen). What the colour matte still misses, a graph cut (GrabCut) on a reduced copy recovers: it
+widen). A pale chain's wire is too thin for either: it shows as a dark line against the backdrop
+right around it, which a soft contact shadow never is. What the colour matte still misses, a graph cut (GrabCut) on a reduced copy recovers: it
 is seeded with the certain piece and the certain background far from any structure, and it closes
 the outline along the piece's sharp edges, which soft shadows never have. Its interior is added to
-the matte, except for enclosed openings that look like background (ring openings, chain links).
+the matte, except for enclosed openings that look like background (ring openings, chain links,
+enclosed once small breaks in the matte are bridged).
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ HIGHLIGHT_EXCESS_L = 1.0
 OPAQUE_DEPTH_PX = 2.0
 DECONTAMINATION_ALPHA_FLOOR = 0.25
 CROP_MARGIN_FRACTION = 0.02
+# Dark structure narrower than twice this (px at 2048 px) is measured against the backdrop around
+# it, shadow included: chain wires. A contact shadow is soft, so its own departure stays small.
+THIN_RADIUS_PX = 2.0
+# A matte whose large parts hold less than this share of it has fallen apart: a chain.
+SOLID_PIECE_SHARE = 0.95
 GRAPH_CUT_LONG_EDGE_PX = 800
 GRAPH_CUT_ITERATIONS = 3
 # Metal whose solid colour is closer to neutral than this (a*b* chroma) may pass for a shadow.
@@ -222,6 +229,9 @@ def _piece_box(rgb: FloatImage, background: BackgroundModel) -> tuple[int, int, 
         (small.shape[1], small.shape[0]), (0, 0, small.shape[1], small.shape[0])
     )
     distance = _distance_to_background(small, behind, background.chroma_weight)
+    distance = np.maximum(
+        distance, _thin_departure(small, distance > RAMP_START_DE + RAMP_WIDTH_DE, pixel_scale=1.0)
+    )
     found = _keep_large_components(distance > RAMP_START_DE + 3.0 * background.noise_de)
     ys, xs = np.nonzero(found)
     if len(xs) == 0:
@@ -250,7 +260,10 @@ def _matte(
     coloured = (distance > start + RAMP_WIDTH_DE) & (departure.chroma > NEUTRAL_PIECE_CHROMA)
     reach = 2 * round(3.0 * pixel_scale) + 1
     near_coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    distance = np.where(near_coloured, distance, departure.distance(background.chroma_weight))
+    # So does a thin dark line against the backdrop right around it (a pale chain's wire).
+    pale = departure.distance(background.chroma_weight)
+    pale = np.maximum(pale, _thin_departure(rgb, pale > start + RAMP_WIDTH_DE, pixel_scale))
+    distance = np.where(near_coloured, distance, pale)
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
@@ -280,9 +293,38 @@ def _matte(
     depth = cv2.distanceTransform((alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     alpha = np.where(depth > OPAQUE_DEPTH_PX * pixel_scale, 1.0, alpha).astype(np.float32)
     alpha = _fill_highlight_holes(alpha, rgb, behind)
-    keep = _keep_large_components(alpha > 0.5)
+    keep = _drop_specks(alpha > 0.5, distance > start + RAMP_WIDTH_DE)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
+
+
+def _drop_specks(piece: NDArray[np.bool_], certain: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """`piece` without specks. Where the matte falls apart into many parts (a chain whose thin wire
+    breaks between links), parts a few pixels apart are judged together, each holding certain piece
+    pixels of its own; a solid piece keeps its large parts only (JPEG leaves specks along edges)."""
+    large = _keep_large_components(piece)
+    if large.sum() >= SOLID_PIECE_SHARE * piece.sum():
+        return large
+    grouped = cv2.dilate(piece.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    count, labels = cv2.connectedComponents(piece.astype(np.uint8), connectivity=8)
+    evidence = np.bincount(labels[certain], minlength=count) > 0
+    evidence[0] = False
+    return large | (_keep_large_components(grouped) & evidence[labels])
+
+
+def _thin_departure(
+    rgb: FloatImage, solid: NDArray[np.bool_], pixel_scale: float
+) -> NDArray[np.float32]:
+    """How much darker (L*) each pixel is than its surroundings once thin dark structure is
+    closed over: a pale chain wire stands out by 20-40 L* where a soft contact shadow, however deep,
+    stays within the noise (a closing leaves smooth ramps and troughs nearly as they are). Next to
+    the wide `solid` parts of a piece it is not measured: JPEG ringing draws dark lines there."""
+    size = 2 * round(THIN_RADIUS_PX * pixel_scale) + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    darker = cv2.morphologyEx(_lab(rgb)[..., 0], cv2.MORPH_BLACKHAT, disc)
+    wide = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_OPEN, disc)
+    near_wide = cv2.dilate(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size + 2, size + 2)))
+    return np.where(near_wide > 0, 0.0, darker).astype(np.float32)
 
 
 def _looks_neutral(rgb: FloatImage, alpha: FloatImage) -> bool:
@@ -338,7 +380,11 @@ def _graph_cut_interior(
     interior = cv2.erode(
         piece_full.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset))
     )
-    opening = _enclosed(alpha <= 0.5) & (distance <= start)  # ring openings, chain links
+    # Ring openings and chain links, enclosed once small breaks in the matte are bridged.
+    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset))
+    bridged = cv2.dilate((alpha > 0.5).astype(np.uint8), bridge)
+    enclosed = cv2.dilate(_enclosed(bridged == 0).astype(np.uint8), bridge) > 0
+    opening = (enclosed | _enclosed(alpha <= 0.5)) & (distance <= start)
     return (interior > 0) & (alpha <= 0.5) & ~opening
 
 
