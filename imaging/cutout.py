@@ -12,11 +12,11 @@ Pale neutral metal (silver, white gold) can be as dark as the contact shadow. It
 tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
 against the lightness threshold (except next to coloured parts, whose soft edges it would only
 widen). A pale chain's wire is too thin for either: it shows as a dark line against the backdrop
-right around it, which a soft contact shadow never is. What the colour matte still misses, a graph cut (GrabCut) on a reduced copy recovers: it
-is seeded with the certain piece and the certain background far from any structure, and it closes
-the outline along the piece's sharp edges, which soft shadows never have. Its interior is added to
-the matte, except for enclosed openings that look like background (ring openings, chain links,
-enclosed once small breaks in the matte are bridged).
+right around it, which a soft contact shadow never is. What the colour matte still misses, a graph
+cut (GrabCut) on a reduced copy recovers: it is seeded with the certain piece and the certain
+background far from any structure, and it closes the outline along the piece's sharp edges, which
+soft shadows never have. Its interior is added to the matte, except for enclosed openings that look
+like background (ring openings, chain links, enclosed once small breaks in the matte are bridged).
 """
 
 from __future__ import annotations
