@@ -17,6 +17,10 @@ cut (GrabCut) on a reduced copy recovers: it is seeded with the certain piece an
 background far from any structure, and it closes the outline along the piece's sharp edges, which
 soft shadows never have. Its interior is added to the matte, except for enclosed openings that look
 like background (ring openings, chain links, enclosed once small breaks in the matte are bridged).
+
+Most JPEGs store colour at half the resolution of lightness: from those, next to coloured parts the
+hue is trusted only where it holds across a pixel's neighbours, and fine wires are found by their
+lightness alone.
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ CROP_MARGIN_FRACTION = 0.02
 THIN_RADIUS_PX = 2.0
 # A matte whose large parts hold less than this share of it has fallen apart: a chain.
 SOLID_PIECE_SHARE = 0.95
+# Holes in a piece smaller than this square (px at 2048 px) are gaps in its setting, not openings.
+SMALL_HOLE_PX = 40.0
 GRAPH_CUT_LONG_EDGE_PX = 800
 GRAPH_CUT_ITERATIONS = 3
 # Metal whose solid colour is closer to neutral than this (a*b* chroma) may pass for a shadow.
@@ -199,7 +205,9 @@ def cut_out(image: SourceImage) -> Cutout:
     box = _piece_box(image.rgb, background)
     rgb = image.rgb[box[1] : box[3], box[0] : box[2]]
     behind = background.render((image.width, image.height), box)
-    alpha = _matte(rgb, behind, background, _pixel_scale(image.rgb))
+    alpha = _matte(
+        rgb, behind, background, _pixel_scale(image.rgb), chroma_blurred=image.chroma_subsampled
+    )
     if float(alpha.max()) < 0.5:
         raise ImagingError(
             "no piece was found in the photo: make sure it is in the frame and in focus"
@@ -249,21 +257,35 @@ def _piece_box(rgb: FloatImage, background: BackgroundModel) -> tuple[int, int, 
 
 
 def _matte(
-    rgb: FloatImage, behind: FloatImage, background: BackgroundModel, pixel_scale: float
+    rgb: FloatImage,
+    behind: FloatImage,
+    background: BackgroundModel,
+    pixel_scale: float,
+    chroma_blurred: bool = False,
 ) -> FloatImage:
-    """Soft alpha of the piece over the modelled background `behind` (same size as `rgb`)."""
+    """Soft alpha of the piece over the modelled background `behind` (same size as `rgb`).
+    `chroma_blurred`: the file kept colour at a lower resolution than lightness (JPEG 4:2:0)."""
     start = background.start_de
     # Pale metal's slight warmth is what tells it from a shadow, so hue weighs more, except near
     # coloured parts (gold, stones), whose soft edges it would only widen.
     departure = _Departure.of(rgb, behind)
+    if chroma_blurred:
+        # Not around small holes in the piece (between prongs and stone, say): there the piece's
+        # own hue is what holds the matte together.
+        outside = departure.distance() <= start
+        backdrop = outside & ~_small_holes(outside, SMALL_HOLE_PX * pixel_scale)
+        departure = departure.hue_eroded(2 * round(pixel_scale) + 1, backdrop)
     distance = departure.distance()
     coloured = (distance > start + RAMP_WIDTH_DE) & (departure.chroma > NEUTRAL_PIECE_CHROMA)
     reach = 2 * round(3.0 * pixel_scale) + 1
     near_coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
     # So does a thin dark line against the backdrop right around it (a pale chain's wire).
     pale = departure.distance(background.chroma_weight)
-    pale = np.maximum(pale, _thin_departure(rgb, pale > start + RAMP_WIDTH_DE, pixel_scale))
-    distance = np.where(near_coloured, distance, pale)
+    thin = _thin_departure(rgb, pale > start + RAMP_WIDTH_DE, pixel_scale)
+    if chroma_blurred:
+        # The hue of a fine gold wire is smeared away with the chroma; its lightness is not.
+        distance = np.maximum(distance, thin)
+    distance = np.where(near_coloured, distance, np.maximum(pale, thin))
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
@@ -435,6 +457,13 @@ def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return outside & ~touches[labels]
 
 
+def _small_holes(outside: NDArray[np.bool_], size: float) -> NDArray[np.bool_]:
+    """Enclosed regions of `outside` smaller than a `size` x `size` square."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(outside.astype(np.uint8), connectivity=4)
+    small = stats[:, cv2.CC_STAT_AREA] < size * size
+    return _enclosed(outside) & small[labels]
+
+
 @dataclass(frozen=True)
 class _Departure:
     """How each pixel departs from the backdrop behind it, in the ways a contact shadow cannot
@@ -459,6 +488,18 @@ class _Departure:
         tone = np.maximum(darker, 2.0 * np.maximum(lightness, 0.0))
         chroma = np.hypot(lab[..., 1], lab[..., 2])
         return cls(hue.astype(np.float32), tone.astype(np.float32), chroma.astype(np.float32))
+
+    def hue_eroded(self, size: int, backdrop: NDArray[np.bool_]) -> _Departure:
+        """The same departure with the hue term taken as its minimum over a `size` square where
+        coloured pixels meet the `backdrop`: JPEG stores colour at half resolution, so a gold
+        edge's hue spreads a pixel or two onto the backdrop, where it would widen the matte into a
+        light fringe."""
+        square = np.ones((size, size), np.uint8)
+        coloured = cv2.dilate(self.chroma, square) > NEUTRAL_PIECE_CHROMA
+        reach = np.ones((2 * size - 1, 2 * size - 1), np.uint8)
+        near_backdrop = cv2.dilate(backdrop.astype(np.uint8), reach) > 0
+        hue = np.where(coloured & near_backdrop, cv2.erode(self.hue, square), self.hue)
+        return _Departure(hue.astype(np.float32), self.tone, self.chroma)
 
     def distance(self, chroma_weight: float = MIN_CHROMA_WEIGHT) -> NDArray[np.float32]:
         """Lab-like distance to the backdrop, a hue difference counting `chroma_weight` times."""

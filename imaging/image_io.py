@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
 
 from imaging.errors import ImageInputError
 
@@ -50,6 +50,9 @@ class SourceImage:
     jpeg_quality: int | None  # estimated from the quantization tables
     icc_profile_name: str | None  # None: untagged, taken as sRGB
     exif_orientation: int
+    chroma_subsampled: bool = (
+        False  # the file kept colour at a lower resolution (JPEG 4:2:0, 4:2:2)
+    )
 
     @property
     def width(self) -> int:
@@ -97,6 +100,8 @@ def load_image(source: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS)
     file_format = str(image.format)
     mode = image.mode
     quality = _estimate_jpeg_quality(image) if file_format in {"JPEG", "MPO"} else None
+    # get_sampling: 0 is 4:4:4, 1 is 4:2:2, 2 is 4:2:0; -1 for other files and CMYK.
+    subsampled = file_format in {"JPEG", "MPO"} and JpegImagePlugin.get_sampling(image) > 0
     orientation = int(image.getexif().get(0x0112, 1) or 1)
     icc_bytes = image.info.get("icc_profile")
     upright = ImageOps.exif_transpose(image) or image
@@ -114,6 +119,7 @@ def load_image(source: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS)
         jpeg_quality=quality,
         icc_profile_name=profile_name,
         exif_orientation=orientation,
+        chroma_subsampled=subsampled,
     )
 
 

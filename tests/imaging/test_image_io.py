@@ -236,3 +236,11 @@ def test_palette_grey_and_alpha_inputs() -> None:
 def test_jpeg_quality_is_estimated_exactly_for_libjpeg_files(quality: int) -> None:
     data = _encode(Image.fromarray(_gradient()), "JPEG", quality=quality)
     assert load_image(data).jpeg_quality == quality
+
+
+@pytest.mark.parametrize(("subsampling", "subsampled"), [(0, False), (1, True), (2, True)])
+def test_jpeg_chroma_subsampling_is_read_from_the_file(subsampling: int, subsampled: bool) -> None:
+    # 0 is 4:4:4 (colour at full resolution), 1 is 4:2:2, 2 is 4:2:0 (most cameras and phones).
+    data = _encode(Image.fromarray(_gradient()), "JPEG", quality=90, subsampling=subsampling)
+    assert load_image(data).chroma_subsampled is subsampled
+    assert load_image(_encode(Image.fromarray(_gradient()))).chroma_subsampled is False
