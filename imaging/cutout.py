@@ -55,7 +55,9 @@ MIN_CHROMA_WEIGHT = 1.5
 RAMP_WIDTH_DE = 10.0
 # Holes enclosed by the piece up to this fraction of its area may be highlights rather than openings.
 MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
-HIGHLIGHT_EXCESS_L = 1.0
+# A highlight on a white set is clipped as light as the backdrop; an opening shows the backdrop in
+# the piece's own shadow, darker.
+HIGHLIGHT_EXCESS_L = -1.0
 # Deeper than this inside the piece (px at 2048 px) the matte is opaque.
 OPAQUE_DEPTH_PX = 2.0
 DECONTAMINATION_ALPHA_FLOOR = 0.25
@@ -515,7 +517,8 @@ def _distance_to_background(
 
 
 def _fill_highlight_holes(alpha: FloatImage, rgb: FloatImage, behind: FloatImage) -> FloatImage:
-    """Fill small enclosed holes brighter than the background: specular highlights, not openings."""
+    """Fill small enclosed holes at least as light as the background: specular highlights, not
+    openings (those lie in the piece's shadow)."""
     piece = (alpha > 0.5).astype(np.uint8)
     area = int(piece.sum())
     count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - piece, connectivity=4)

@@ -87,7 +87,7 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
 # Pale neutral metal (silver, white gold) can be as dark as the contact shadow; its slight warmth
 # (b* +1 to +3 on a neutral set, far above the backdrop's own chroma noise) tells it apart. Where a
 # floor is below the 0.97 aim it is what the cutout measures today at 1200 px (bangle silver white
-# 0.909: the bright rim facing the light is lost; ring white gold light grey 0.939).
+# 0.952: part of the bright rim facing the light is lost; ring white gold light grey 0.939).
 @pytest.mark.parametrize(
     ("kind", "metal", "background", "floor"),
     [
@@ -97,7 +97,7 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
         (SampleKind.RING, Metal.SILVER, "light_grey", 0.97),
         (SampleKind.DROP_EARRINGS, Metal.SILVER, "white", 0.97),
         (SampleKind.RING, Metal.WHITE_GOLD, "light_grey", 0.93),
-        (SampleKind.BANGLE, Metal.SILVER, "white", 0.90),
+        (SampleKind.BANGLE, Metal.SILVER, "white", 0.95),
     ],
 )
 def test_pale_metal_is_recovered_where_it_matches_a_shadow(
