@@ -268,8 +268,6 @@ def _matte(
     """Soft alpha of the piece over the modelled background `behind` (same size as `rgb`).
     `chroma_blurred`: the file kept colour at a lower resolution than lightness (JPEG 4:2:0)."""
     start = background.start_de
-    # Pale metal's slight warmth is what tells it from a shadow, so hue weighs more, except near
-    # coloured parts (gold, stones), whose soft edges it would only widen.
     departure = _Departure.of(rgb, behind)
     if chroma_blurred:
         # Not around small holes in the piece (between prongs and stone, say): there the piece's
@@ -281,7 +279,9 @@ def _matte(
     coloured = (distance > start + RAMP_WIDTH_DE) & (departure.chroma > NEUTRAL_PIECE_CHROMA)
     reach = 2 * round(3.0 * pixel_scale) + 1
     near_coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    # So does a thin dark line against the backdrop right around it (a pale chain's wire).
+    # Pale metal's slight warmth is what tells it from a shadow, so hue weighs more, except near
+    # coloured parts (gold, stones), whose soft edges it would only widen. So does a thin dark line
+    # against the backdrop right around it (a pale chain's wire).
     pale = departure.distance(background.chroma_weight)
     thin = _thin_departure(rgb, pale > start + RAMP_WIDTH_DE, pixel_scale)
     if chroma_blurred:

@@ -50,9 +50,8 @@ class SourceImage:
     jpeg_quality: int | None  # estimated from the quantization tables
     icc_profile_name: str | None  # None: untagged, taken as sRGB
     exif_orientation: int
-    chroma_subsampled: bool = (
-        False  # the file kept colour at a lower resolution (JPEG 4:2:0, 4:2:2)
-    )
+    # Whether the file kept colour at a lower resolution than lightness (JPEG 4:2:0, 4:2:2).
+    chroma_subsampled: bool = False
 
     @property
     def width(self) -> int:
