@@ -238,10 +238,10 @@ def _piece_box(rgb: FloatImage, background: BackgroundModel) -> tuple[int, int, 
     behind = background.render(
         (small.shape[1], small.shape[0]), (0, 0, small.shape[1], small.shape[0])
     )
-    distance = _distance_to_background(small, behind, background.chroma_weight)
-    distance = np.maximum(
-        distance, _thin_departure(small, distance > RAMP_START_DE + RAMP_WIDTH_DE, pixel_scale=1.0)
-    )
+    departure = _Departure.of(small, behind)
+    distance = departure.distance(background.chroma_weight)
+    solid = distance > RAMP_START_DE + RAMP_WIDTH_DE
+    distance = np.maximum(distance, _thin_departure(departure.lightness, solid, pixel_scale=1.0))
     found = _keep_large_components(distance > RAMP_START_DE + 3.0 * background.noise_de)
     ys, xs = np.nonzero(found)
     if len(xs) == 0:
@@ -283,7 +283,7 @@ def _matte(
     # coloured parts (gold, stones), whose soft edges it would only widen. So does a thin dark line
     # against the backdrop right around it (a pale chain's wire).
     pale = departure.distance(background.chroma_weight)
-    thin = _thin_departure(rgb, pale > start + RAMP_WIDTH_DE, pixel_scale)
+    thin = _thin_departure(departure.lightness, pale > start + RAMP_WIDTH_DE, pixel_scale)
     if chroma_blurred:
         # The hue of a fine gold wire is smeared away with the chroma; its lightness is not.
         distance = np.maximum(distance, thin)
@@ -337,7 +337,7 @@ def _drop_specks(piece: NDArray[np.bool_], certain: NDArray[np.bool_]) -> NDArra
 
 
 def _thin_departure(
-    rgb: FloatImage, solid: NDArray[np.bool_], pixel_scale: float
+    lightness: NDArray[np.float32], solid: NDArray[np.bool_], pixel_scale: float
 ) -> NDArray[np.float32]:
     """How much darker (L*) each pixel is than its surroundings once thin dark structure is
     closed over: a pale chain wire stands out by 20-40 L* where a soft contact shadow, however deep,
@@ -345,7 +345,7 @@ def _thin_departure(
     the wide `solid` parts of a piece it is not measured: JPEG ringing draws dark lines there."""
     size = 2 * round(THIN_RADIUS_PX * pixel_scale) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    darker = cv2.morphologyEx(_lab(rgb)[..., 0], cv2.MORPH_BLACKHAT, disc)
+    darker = cv2.morphologyEx(lightness, cv2.MORPH_BLACKHAT, disc)
     wide = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_OPEN, disc)
     near_wide = cv2.dilate(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size + 2, size + 2)))
     return np.where(near_wide > 0, 0.0, darker).astype(np.float32)
@@ -446,8 +446,11 @@ def _graph_cut_seeds(
     return seeds
 
 
-def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Pixels of `outside` in regions that do not reach the crop border: openings and holes."""
+def _regions(
+    outside: NDArray[np.bool_],
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.bool_]]:
+    """The 4-connected regions of `outside`: a label per pixel (0 for the rest), each label's
+    stats, and per label whether the region is enclosed (does not reach the crop border)."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(outside.astype(np.uint8), connectivity=4)
     height, width = outside.shape
     touches = (
@@ -456,14 +459,21 @@ def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
         | (stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] == width)
         | (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] == height)
     )
-    return outside & ~touches[labels]
+    enclosed = np.asarray(~touches, dtype=bool)
+    enclosed[0] = False
+    return np.asarray(labels, np.int32), np.asarray(stats, np.int32), enclosed
+
+
+def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Pixels of `outside` in regions that do not reach the crop border: openings and holes."""
+    labels, _, enclosed = _regions(outside)
+    return enclosed[labels]
 
 
 def _small_holes(outside: NDArray[np.bool_], size: float) -> NDArray[np.bool_]:
     """Enclosed regions of `outside` smaller than a `size` x `size` square."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(outside.astype(np.uint8), connectivity=4)
-    small = stats[:, cv2.CC_STAT_AREA] < size * size
-    return _enclosed(outside) & small[labels]
+    labels, stats, enclosed = _regions(outside)
+    return (enclosed & (stats[:, cv2.CC_STAT_AREA] < size * size))[labels]
 
 
 @dataclass(frozen=True)
@@ -474,6 +484,7 @@ class _Departure:
     hue: NDArray[np.float32]  # chroma gap to the backdrop's hue, scaled by lightness
     tone: NDArray[np.float32]  # darkening beyond the shadow allowance; brightening counts double
     chroma: NDArray[np.float32]  # the pixel's own a*b* chroma
+    lightness: NDArray[np.float32]  # the pixel's own L*
 
     @classmethod
     def of(cls, rgb: FloatImage, behind: FloatImage) -> _Departure:
@@ -489,7 +500,12 @@ class _Departure:
         # Deep neutral shadows count only beyond the allowance; nothing on the set is brighter.
         tone = np.maximum(darker, 2.0 * np.maximum(lightness, 0.0))
         chroma = np.hypot(lab[..., 1], lab[..., 2])
-        return cls(hue.astype(np.float32), tone.astype(np.float32), chroma.astype(np.float32))
+        return cls(
+            hue.astype(np.float32),
+            tone.astype(np.float32),
+            chroma.astype(np.float32),
+            lab[..., 0].astype(np.float32),
+        )
 
     def hue_eroded(self, size: int, backdrop: NDArray[np.bool_]) -> _Departure:
         """The same departure with the hue term taken as its minimum over a `size` square where
@@ -501,37 +517,22 @@ class _Departure:
         reach = np.ones((2 * size - 1, 2 * size - 1), np.uint8)
         near_backdrop = cv2.dilate(backdrop.astype(np.uint8), reach) > 0
         hue = np.where(coloured & near_backdrop, cv2.erode(self.hue, square), self.hue)
-        return _Departure(hue.astype(np.float32), self.tone, self.chroma)
+        return _Departure(hue.astype(np.float32), self.tone, self.chroma, self.lightness)
 
     def distance(self, chroma_weight: float = MIN_CHROMA_WEIGHT) -> NDArray[np.float32]:
         """Lab-like distance to the backdrop, a hue difference counting `chroma_weight` times."""
         return np.maximum(self.hue * chroma_weight, self.tone)
 
 
-def _distance_to_background(
-    rgb: FloatImage, behind: FloatImage, chroma_weight: float = MIN_CHROMA_WEIGHT
-) -> NDArray[np.float32]:
-    """Lab distance to the background, forgiving a neutral darkening as a contact shadow; a hue
-    difference counts `chroma_weight` times."""
-    return _Departure.of(rgb, behind).distance(chroma_weight)
-
-
 def _fill_highlight_holes(alpha: FloatImage, rgb: FloatImage, behind: FloatImage) -> FloatImage:
     """Fill small enclosed holes at least as light as the background: specular highlights, not
     openings (those lie in the piece's shadow)."""
-    piece = (alpha > 0.5).astype(np.uint8)
-    area = int(piece.sum())
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - piece, connectivity=4)
-    height, width = alpha.shape
-    touches = (
-        (stats[:, cv2.CC_STAT_LEFT] == 0)
-        | (stats[:, cv2.CC_STAT_TOP] == 0)
-        | (stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] == width)
-        | (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] == height)
-    )
+    area = int(np.count_nonzero(alpha > 0.5))
+    labels, stats, enclosed = _regions(alpha <= 0.5)
+    count = len(stats)
     small = stats[:, cv2.CC_STAT_AREA] <= MAX_HIGHLIGHT_HOLE_FRACTION * area
-    candidates = np.nonzero(~touches & small)[0]
-    if count <= 1 or len(candidates) == 0:
+    candidates = np.nonzero(enclosed & small)[0]
+    if len(candidates) == 0:
         return alpha
     excess = _lab(rgb)[..., 0] - _lab(behind)[..., 0]
     index = labels.ravel()

@@ -12,7 +12,14 @@ from imaging.cutout import cut_out, estimate_background
 from imaging.cutout_metrics import halo, in_frame, matte_iou
 from imaging.errors import BusyBackgroundError
 from imaging.image_io import FloatImage, SourceImage, load_image, to_pil
-from imaging.samples.products import Metal, SampleKind, make_product_photo
+from imaging.samples.products import Metal, ProductPhoto, SampleKind, make_product_photo
+
+
+def _matte_scores(photo: ProductPhoto, source: SourceImage | None = None) -> tuple[float, float]:
+    """IoU and halo of the cutout of `photo` (or of `source`, the same photo as a file)."""
+    cutout = cut_out(source or SourceImage.from_array(photo.rgb))
+    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
+    return matte_iou(alpha, photo.true_alpha), halo(rgb, alpha, photo.true_rgb, photo.true_alpha)
 
 
 def _disc_photo(background: float = 0.96) -> tuple[FloatImage, FloatImage]:
@@ -78,10 +85,9 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
     kind: SampleKind, metal: Metal, background: str
 ) -> None:
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
-    cutout = cut_out(SourceImage.from_array(photo.rgb))
-    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
-    assert matte_iou(alpha, photo.true_alpha) >= 0.97
-    assert halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+    iou, fringe = _matte_scores(photo)
+    assert iou >= 0.97
+    assert fringe < 0.02
 
 
 # Pale neutral metal (silver, white gold) can be as dark as the contact shadow; its slight warmth
@@ -104,10 +110,9 @@ def test_pale_metal_is_recovered_where_it_matches_a_shadow(
     kind: SampleKind, metal: Metal, background: str, floor: float
 ) -> None:
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
-    cutout = cut_out(SourceImage.from_array(photo.rgb))
-    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
-    assert matte_iou(alpha, photo.true_alpha) >= floor
-    assert halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+    iou, fringe = _matte_scores(photo)
+    assert iou >= floor
+    assert fringe < 0.02
 
 
 def test_the_matte_is_opaque_inside_pale_metal() -> None:
@@ -128,10 +133,9 @@ def test_the_matte_is_opaque_inside_pale_metal() -> None:
 @pytest.mark.parametrize(("metal", "floor"), [(Metal.WHITE_GOLD, 0.5), (Metal.SILVER, 0.7)])
 def test_a_pale_chain_is_found_and_not_taken_for_a_shadow(metal: Metal, floor: float) -> None:
     photo = make_product_photo(SampleKind.CHAIN, metal, "white", long_edge_px=1200, seed=0)
-    cutout = cut_out(SourceImage.from_array(photo.rgb))
-    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
-    assert matte_iou(alpha, photo.true_alpha) >= floor
-    assert halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+    iou, fringe = _matte_scores(photo)
+    assert iou >= floor
+    assert fringe < 0.02
 
 
 def test_chain_link_openings_stay_open_where_the_matte_breaks() -> None:
@@ -140,10 +144,9 @@ def test_chain_link_openings_stay_open_where_the_matte_breaks() -> None:
     photo = make_product_photo(
         SampleKind.CHAIN_BRACELET, Metal.SILVER, "light_grey", long_edge_px=2048, seed=0
     )
-    cutout = cut_out(SourceImage.from_array(photo.rgb))
-    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
-    assert matte_iou(alpha, photo.true_alpha) >= 0.93
-    assert halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+    iou, fringe = _matte_scores(photo)
+    assert iou >= 0.93
+    assert fringe < 0.02
 
 
 # JPEG keeps colour at half resolution: a gold edge's hue spread a pixel or two onto the backdrop and
@@ -160,7 +163,6 @@ def test_gold_from_a_jpeg_leaves_no_fringe(kind: SampleKind, metal: Metal, backg
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
     encoded = io.BytesIO()
     to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
-    cutout = cut_out(load_image(encoded.getvalue()))
-    rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
-    assert matte_iou(alpha, photo.true_alpha) >= 0.97
-    assert halo(rgb, alpha, photo.true_rgb, photo.true_alpha) < 0.02
+    iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
+    assert iou >= 0.97
+    assert fringe < 0.02
