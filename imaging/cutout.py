@@ -12,7 +12,8 @@ Pale neutral metal (silver, white gold) can be as dark as the contact shadow. It
 tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
 against the lightness threshold (except next to coloured parts, whose soft edges it would only
 widen). A pale chain's wire is too thin for either: it shows as a dark line against the backdrop
-right around it, which a soft contact shadow never is. What the colour matte still misses, a graph
+right around it, which a soft contact shadow never is, and how much of a pixel it covers is read
+against the darkest pixel of the wire nearby. What the colour matte still misses, a graph
 cut (GrabCut) on a reduced copy recovers: it is seeded with the certain piece and the certain
 background far from any structure, and it closes the outline along the piece's sharp edges, which
 soft shadows never have. Its interior is added to the matte, except for enclosed openings that look
@@ -65,6 +66,10 @@ CROP_MARGIN_FRACTION = 0.02
 # Dark structure narrower than twice this (px at 2048 px) is measured against the backdrop around
 # it, shadow included: chain wires. A contact shadow is soft, so its own departure stays small.
 THIN_RADIUS_PX = 2.0
+# A wire's fully covered pixels are looked for this far (px at 2048 px) around a partly covered one.
+THIN_PEAK_RADIUS_PX = 3.0
+# A wire's coverage estimate is good to about a quarter: from 3/4 a pixel is covered, below 1/4 not.
+THIN_COVERAGE_STRETCH = 2.0
 # A matte whose large parts hold less than this share of it has fallen apart: a chain.
 SOLID_PIECE_SHARE = 0.95
 # Holes in a piece smaller than this square (px at 2048 px) are gaps in its setting, not openings.
@@ -306,6 +311,7 @@ def _matte(
         np.float32
     )
     alpha[distance <= start] = 0.0  # the filter must not lift plain background or shadows
+    alpha = np.maximum(alpha, _thin_coverage(thin, start, pixel_scale))
 
     recovered = _graph_cut_interior(rgb, behind, distance, start, alpha, pixel_scale)
     if recovered.any():
@@ -349,6 +355,22 @@ def _thin_departure(
     wide = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_OPEN, disc)
     near_wide = cv2.dilate(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size + 2, size + 2)))
     return np.where(near_wide > 0, 0.0, darker).astype(np.float32)
+
+
+def _thin_coverage(
+    thin: NDArray[np.float32], start: float, pixel_scale: float
+) -> NDArray[np.float32]:
+    """Coverage of thin dark structure (a chain's wire): its departure against the strongest one
+    nearby, since along a wire the metal is the same and darkening is linear in coverage. A wire
+    a few pixels wide is mostly pixels it covers whole, with a partly covered one at each side, so
+    the estimate is stretched about one half: covered pixels turn opaque (a fixed ramp reads a
+    wire little darker than the backdrop, silver on light grey, as half transparent, and the skin
+    shows through it) and the faintest fall away."""
+    size = 2 * round(THIN_PEAK_RADIUS_PX * pixel_scale) + 1
+    peak = cv2.dilate(thin, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    coverage = thin / np.maximum(peak, start + RAMP_WIDTH_DE)
+    stretched = 0.5 + THIN_COVERAGE_STRETCH * (coverage - 0.5)
+    return np.where(thin > start, np.clip(stretched, 0.0, 1.0), 0.0).astype(np.float32)
 
 
 def _looks_neutral(rgb: FloatImage, alpha: FloatImage) -> bool:

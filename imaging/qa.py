@@ -56,6 +56,7 @@ SCALE_RESOLUTION_PX = 0.5  # a measured extent is good to half a pixel: its ends
 CHAIN_PROFILE_STEP_PX = 0.25
 EDGE_PROFILE_REACH_PX = 10.0
 RESAMPLING_EDGE_PX = 0.5  # the narrowest 25-75% edge rise a resampled piece can have
+EDGE_SOLID_SHARE = 0.97  # of an edge profile's peak alpha: where the piece's side of it starts
 RISE_PER_SIGMA = 1.349  # 25-75% rise of a Gaussian-blurred edge, per px of sigma
 _MAX_COLOUR_SAMPLES = 20_000
 _MAX_EDGE_SAMPLES = 1_500
@@ -457,23 +458,26 @@ def _gradient_at(
 
 
 def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> Check:
-    solid = views.alpha > SOLID_ALPHA
-    if not np.any(solid):
-        return _check("metal_colour_de2000", math.nan, "no part of the piece is fully visible")
+    measured = (views.alpha > 0.5) & (views.coverage >= 0.5)
+    if not np.any(measured):
+        return _check("metal_colour_de2000", math.nan, "no part of the piece is shown")
     # Colour, not texture: the light adds grain and a matching blur on purpose, so both sides are
     # smoothed alike before they are compared; otherwise every sharp highlight would count as a shift.
     sigma = math.hypot(composite.blur_sigma_px, _COLOUR_SMOOTHING_PX)
-    reach = 2 * math.ceil(2.0 * sigma) + 1  # keep pixels whose smoothing stays inside the piece
-    inner = cv2.erode(solid.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    solid = inner if np.count_nonzero(inner) >= _MIN_COLOUR_SAMPLES else solid
-    # Smoothing is local: it runs on the solid part's box and the kernel's reach (4 sigma) only.
-    around = piece_box(solid.astype(np.float32), math.ceil(4.0 * sigma) + 1).slices
-    source_rgb = _smooth(placement.rgb[views.box.slices][around], sigma)
-    render_rgb = _smooth(views.render[around], sigma)
-    solid = solid[around]
-    stride = max(1, int(np.count_nonzero(solid)) // _MAX_COLOUR_SAMPLES)
-    source = source_rgb[solid][::stride]
-    rendered = render_rgb[solid][::stride]
+    reach = 2 * math.ceil(2.0 * sigma) + 1  # the metal itself, clear of its edge, where it has room
+    inner = cv2.erode(
+        (views.alpha > SOLID_ALPHA).astype(np.uint8), np.ones((reach, reach), np.uint8)
+    )
+    if np.count_nonzero(inner) >= _MIN_COLOUR_SAMPLES:
+        measured = inner > 0
+    # Smoothing is local: it runs on the measured part's box and the kernel's reach (4 sigma) only.
+    around = piece_box(measured.astype(np.float32), math.ceil(4.0 * sigma) + 1).slices
+    measured = measured[around]
+    source_rgb = _smooth_within(placement.rgb[views.box.slices][around], measured, sigma)
+    render_rgb = _smooth_within(_shown_piece_colour(views, around), measured, sigma)
+    stride = max(1, int(np.count_nonzero(measured)) // _MAX_COLOUR_SAMPLES)
+    source = source_rgb[measured][::stride]
+    rendered = render_rgb[measured][::stride]
     difference = float(np.median(deltaE_ciede2000(rgb2lab(source), rgb2lab(rendered))))
     return _check(
         "metal_colour_de2000",
@@ -482,10 +486,24 @@ def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> 
     )
 
 
-def _smooth(rgb: FloatImage, sigma: float) -> FloatImage:
-    return np.asarray(
-        cv2.GaussianBlur(rgb, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE), dtype=np.float32
+def _shown_piece_colour(views: _Views, around: tuple[slice, slice]) -> FloatImage:
+    """The piece's colour as the render shows it: each pixel unmixed from the shadowed scene it was
+    composited over. A fine chain is never opaque in the render (the matched blur spreads a 3 px
+    wire over 5): read as it is, the skin showing through would count as a colour shift."""
+    coverage = np.maximum(views.coverage[around], 0.5)[..., None]
+    behind = srgb_to_linear(views.scene[around]) * (1.0 - views.shadow[around])[..., None]
+    shown = (srgb_to_linear(views.render[around]) - (1.0 - coverage) * behind) / coverage
+    return linear_to_srgb(np.clip(shown, 0.0, 1.0))
+
+
+def _smooth_within(rgb: FloatImage, mask: BoolMask, sigma: float) -> FloatImage:
+    """Gaussian smoothing of `rgb` that averages only the pixels of `mask`."""
+    weight = mask.astype(np.float32)
+    total = cv2.GaussianBlur(weight, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    summed = cv2.GaussianBlur(
+        rgb * weight[..., None], (0, 0), sigma, borderType=cv2.BORDER_REPLICATE
     )
+    return np.asarray(summed / np.maximum(total, 1e-6)[..., None], dtype=np.float32)
 
 
 def _edge_sharpness(views: _Views, source: Cutout, composite: Composite) -> Check:
@@ -558,10 +576,14 @@ def _edge_width(
     map_x = (xs[:, None] + t * out_x[:, None]).astype(np.float32)
     map_y = (ys[:, None] + t * out_y[:, None]).astype(np.float32)
     alpha_profile = _sample(alpha, map_x, map_y)
-    # The edge runs from the last sample still solid to the first one clear of the piece.
+    # The edge runs from the last sample still solid to the first one clear of the piece. Solid is
+    # the profile's own peak inside: a fine chain's wire, blurred to match a soft photo, never
+    # turns opaque, yet its edges are as sharp as any.
     index = np.arange(t.size)
     centre = t.size // 2
-    first = np.where((alpha_profile >= 0.97) & (index < centre), index, -1).max(axis=1)
+    peak = np.where(index < centre, alpha_profile, 0.0).max(axis=1, keepdims=True)
+    solid = (alpha_profile >= EDGE_SOLID_SHARE * peak) & (peak >= 0.5)
+    first = np.where(solid & (index < centre), index, -1).max(axis=1)
     last = np.where((alpha_profile <= 0.03) & (index > centre), index, t.size).min(axis=1)
     clear = np.flatnonzero((first >= 0) & (last < t.size))
     if clear.size == 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -283,3 +284,12 @@ def test_old_background_left_in_link_openings_fails_halo() -> None:
     assert "inside its openings" in halo.message
     outer_edge = float(halo.message.split("outer edge ")[1].split(",")[0])
     assert outer_edge < RULES["halo"].editorial  # the outline is clean: the openings fail it
+
+
+def test_a_soft_chain_is_judged_by_its_metal_colour_and_edge_though_never_opaque() -> None:
+    # Never opaque, and blurred further to match the photo: the skin shows through every pixel.
+    template = make_template(size=800, shade=0.25)
+    checks = _chain_checks(_chain_placement(template), template)
+    colour, edge = checks["metal_colour_de2000"], checks["edge_sharpness"]
+    assert colour.passed, colour.message  # the exposure match alone: 1.7 here
+    assert not math.isnan(edge.value), edge.message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -18,26 +17,10 @@ from imaging.size_text import parse_product_spec
 from imaging.template_library import list_templates
 from imaging.variations import nudged, plan_variations
 
-# A known gap of the cutout, measured (IoU of alpha > 0.5 against the truth): a silver chain on light
-# grey is found now (it was cut away as shadow, 0.08) but its wire's bright top, as light as the
-# backdrop, is missed (0.40 at 1600 px), so the render measures the chain a third too narrow. It stays
-# here, strict, so a fix is noticed.
-CUTOUT_GAPS = {
-    "chain-silver": "the cutout misses a pale chain's bright wire tops: it renders 1/3 too narrow",
-}
 
-
-def _demo_piece_params() -> list[Any]:
-    params = []
-    for piece in DEMO_PIECES:
-        name = f"{piece[0].value}-{piece[1].value}"
-        gap = CUTOUT_GAPS.get(name)
-        marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-        params.append(pytest.param(piece, id=name, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize("piece", _demo_piece_params())
+@pytest.mark.parametrize(
+    "piece", DEMO_PIECES, ids=[f"{kind.value}-{metal.value}" for kind, metal, _ in DEMO_PIECES]
+)
 def test_every_type_renders_at_true_scale_with_faithful_metal(
     piece: tuple, template_library: Path
 ) -> None:
