@@ -20,7 +20,8 @@ soft shadows never have. Its interior is added to the matte, except for enclosed
 like background (ring openings, chain links, enclosed once small breaks in the matte are bridged).
 
 Most JPEGs store colour at half the resolution of lightness: from those, next to coloured parts the
-hue is trusted only where it holds across a pixel's neighbours, and fine wires are found by their
+hue is trusted only where it holds across a pixel's neighbours, and fine coloured parts (a gold
+chain, whose hue smears into its link openings and onto the backdrop around it) are judged by their
 lightness alone.
 """
 
@@ -70,6 +71,8 @@ THIN_RADIUS_PX = 2.0
 THIN_PEAK_RADIUS_PX = 3.0
 # A wire's coverage estimate is good to about a quarter: from 3/4 a pixel is covered, below 1/4 not.
 THIN_COVERAGE_STRETCH = 2.0
+# JPEG's half-resolution colour smears a coloured part's hue this far (px at 2048 px) around it.
+CHROMA_SMEAR_PX = 6.0
 # A matte whose large parts hold less than this share of it has fallen apart: a chain.
 SOLID_PIECE_SHARE = 0.95
 # Holes in a piece smaller than this square (px at 2048 px) are gaps in its setting, not openings.
@@ -246,7 +249,8 @@ def _piece_box(rgb: FloatImage, background: BackgroundModel) -> tuple[int, int, 
     departure = _Departure.of(small, behind)
     distance = departure.distance(background.chroma_weight)
     solid = distance > RAMP_START_DE + RAMP_WIDTH_DE
-    distance = np.maximum(distance, _thin_departure(departure.lightness, solid, pixel_scale=1.0))
+    thin = _thin_departure(departure.lightness, _near_wide(solid, pixel_scale=1.0), pixel_scale=1.0)
+    distance = np.maximum(distance, thin)
     found = _keep_large_components(distance > RAMP_START_DE + 3.0 * background.noise_de)
     ys, xs = np.nonzero(found)
     if len(xs) == 0:
@@ -287,12 +291,16 @@ def _matte(
     # Pale metal's slight warmth is what tells it from a shadow, so hue weighs more, except near
     # coloured parts (gold, stones), whose soft edges it would only widen. So does a thin dark line
     # against the backdrop right around it (a pale chain's wire).
-    pale = departure.distance(background.chroma_weight)
-    thin = _thin_departure(departure.lightness, pale > start + RAMP_WIDTH_DE, pixel_scale)
+    distance = np.where(near_coloured, distance, departure.distance(background.chroma_weight))
+    near_wide = _near_wide(distance > start + RAMP_WIDTH_DE, pixel_scale)
+    thin = _thin_departure(departure.lightness, near_wide, pixel_scale)
+    distance = np.where(near_coloured, distance, np.maximum(distance, thin))
     if chroma_blurred:
-        # The hue of a fine gold wire is smeared away with the chroma; its lightness is not.
-        distance = np.maximum(distance, thin)
-    distance = np.where(near_coloured, distance, np.maximum(pale, thin))
+        # A fine coloured part (a gold chain) is judged by its lightness alone: its hue is smeared
+        # with the chroma into its link openings and, in blocks, onto the backdrop around it.
+        reach = 2 * round(CHROMA_SMEAR_PX * pixel_scale) + 1
+        smeared = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
+        distance = np.where(smeared & ~near_wide, thin, distance)
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
@@ -342,19 +350,26 @@ def _drop_specks(piece: NDArray[np.bool_], certain: NDArray[np.bool_]) -> NDArra
     return large | (_keep_large_components(grouped) & evidence[labels])
 
 
+def _near_wide(solid: NDArray[np.bool_], pixel_scale: float) -> NDArray[np.bool_]:
+    """Pixels on or right next to the wide parts of `solid` (those a thin wire's disc fits in)."""
+    size = 2 * round(THIN_RADIUS_PX * pixel_scale) + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    wide = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_OPEN, disc)
+    near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size + 2, size + 2))
+    return np.asarray(cv2.dilate(wide, near) > 0, dtype=bool)
+
+
 def _thin_departure(
-    lightness: NDArray[np.float32], solid: NDArray[np.bool_], pixel_scale: float
+    lightness: NDArray[np.float32], near_wide: NDArray[np.bool_], pixel_scale: float
 ) -> NDArray[np.float32]:
     """How much darker (L*) each pixel is than its surroundings once thin dark structure is
     closed over: a pale chain wire stands out by 20-40 L* where a soft contact shadow, however deep,
     stays within the noise (a closing leaves smooth ramps and troughs nearly as they are). Next to
-    the wide `solid` parts of a piece it is not measured: JPEG ringing draws dark lines there."""
+    the wide parts of a piece (`near_wide`) it is not measured: JPEG ringing draws dark lines there."""
     size = 2 * round(THIN_RADIUS_PX * pixel_scale) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     darker = cv2.morphologyEx(lightness, cv2.MORPH_BLACKHAT, disc)
-    wide = cv2.morphologyEx(solid.astype(np.uint8), cv2.MORPH_OPEN, disc)
-    near_wide = cv2.dilate(wide, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size + 2, size + 2)))
-    return np.where(near_wide > 0, 0.0, darker).astype(np.float32)
+    return np.where(near_wide, 0.0, darker).astype(np.float32)
 
 
 def _thin_coverage(
