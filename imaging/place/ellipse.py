@@ -29,6 +29,7 @@ from imaging.place.warp import similarity_matrix, unpremultiply
 from imaging.template import Template
 
 DEFAULT_TILT = 0.35  # minor / major axis of a band's ellipse: the usual view of a hand or wrist
+RIM_PX = 3.0  # a band's edges, in photo px, keep the photo's scale when the band is stretched
 _ANGLE_BINS = 90  # angular bins when reading a band's outer radius off its outline
 
 
@@ -267,13 +268,14 @@ def draw_band(
         math.cos(math.radians(pose.turn_deg)),
         math.sin(math.radians(pose.turn_deg)),
     )
+    scale = radius / outer  # canvas px per photo px
     # Only radii within this margin of the band are sampled: never across the hole or into a setting.
     margin = 2.0
 
     arcs = []
     for side in (1.0, -1.0):
         axial = (q - side * radius * pose.tilt * sin_theta) / cos_tilt
-        rho = inner + (axial / pose.width_px + 0.5) * (outer - inner)
+        rho = _radius_across(axial + pose.width_px / 2, pose.width_px, annulus, scale)
         rho[(rho < inner - margin) | (rho > outer + margin)] = -1e4  # off the photo: transparent
         # The photo's angle is this arc's angle (side * theta) plus the turn.
         cos_angle = cos_theta * cos_turn - side * sin_theta * sin_turn
@@ -288,6 +290,27 @@ def draw_band(
         )
         arcs.append(Layer(np.asarray(sampled, np.float32) * ends[..., None]))
     return arcs[0], arcs[1]
+
+
+def _radius_across(
+    from_edge: FloatImage, width_px: float, annulus: Annulus, scale: float
+) -> FloatImage:
+    """The photo's radius for a canvas position across the band (px from its inner edge).
+
+    The face-on photo shows the band's thickness and the wrist or finger its width, so the band
+    is stretched from one to the other; within RIM_PX photo pixels of either edge, though, it keeps
+    the photo's own scale (`scale` canvas px per photo px), so its edges stay as sharp as the
+    photo's: stretched with the rest, a 3 mm thick band shown 6 mm wide had edges twice as soft.
+    """
+    inner, outer = annulus.inner_radius, annulus.outer_radius
+    half_width, half_thickness = width_px / 2.0, (outer - inner) / 2.0
+    rim = min(RIM_PX * scale, half_width / 2.0)  # canvas px
+    if rim / scale >= half_thickness:  # a band no thicker than its rims: one scale throughout
+        return np.asarray(inner + from_edge / width_px * (outer - inner), np.float32)
+    nearer = np.minimum(from_edge, width_px - from_edge)  # canvas px; negative off the band
+    stretch = (half_thickness - rim / scale) / (half_width - rim)
+    depth = np.where(nearer <= rim, nearer / scale, rim / scale + (nearer - rim) * stretch)
+    return np.asarray(np.where(from_edge <= half_width, inner + depth, outer - depth), np.float32)
 
 
 def paste_upright(

@@ -10,9 +10,10 @@ import pytest
 from imaging.cutout import cut_out
 from imaging.image_io import SourceImage
 from imaging.platforms import get_platform
+from imaging.qa import RULES
 from imaging.render import RenderedVariation, RenderPipeline
 from imaging.samples.catalog import DEMO_PIECES
-from imaging.samples.products import make_product_photo
+from imaging.samples.products import Metal, SampleKind, make_product_photo
 from imaging.size_text import parse_product_spec
 from imaging.template_library import list_templates
 from imaging.variations import nudged, plan_variations
@@ -39,6 +40,21 @@ def test_every_type_renders_at_true_scale_with_faithful_metal(
         shopify = rendered.exports["shopify"]
         assert shopify.width == shopify.height  # 1:1, at most the 2048 px target: never upscaled
         assert 800 <= shopify.width <= 2048
+
+
+def test_a_band_shown_wider_than_its_photo_is_thick_keeps_the_photo_s_sharp_edges(
+    template_library: Path,
+) -> None:
+    # A face-on photo shows a bangle's thickness (2.5 mm here), the wrist its width (6 mm): stretched
+    # across whole, its edges rendered twice as soft as the photo's (2.1-2.2x, a failed check).
+    photo = make_product_photo(SampleKind.BANGLE, Metal.ROSE_GOLD, "white", 1600, seed=0)
+    spec = parse_product_spec(f"{photo.title}. {photo.description}", photo.spec.jewelry_type)
+    result = RenderPipeline(list_templates(template_library), [])(
+        SourceImage.from_array(photo.rgb), spec, variations=2, seed=11
+    )
+    for rendered in result.variations:
+        sharpness = {c.name: c for c in rendered.qa.checks}["edge_sharpness"]
+        assert sharpness.value <= RULES["edge_sharpness"].editorial, sharpness.message
 
 
 def test_same_seed_gives_the_same_image(template_library: Path) -> None:
