@@ -294,13 +294,16 @@ def _matte(
     distance = np.where(near_coloured, distance, departure.distance(background.chroma_weight))
     near_wide = _near_wide(distance > start + RAMP_WIDTH_DE, pixel_scale)
     thin = _thin_departure(departure.lightness, near_wide, pixel_scale)
-    distance = np.where(near_coloured, distance, np.maximum(distance, thin))
     if chroma_blurred:
-        # A fine coloured part (a gold chain) is judged by its lightness alone: its hue is smeared
-        # with the chroma into its link openings and, in blocks, onto the backdrop around it.
+        # The hue of a fine wire is smeared away with the chroma; its lightness is not. Around a
+        # fine coloured part (a gold chain) the hue is smeared into its link openings and, in
+        # blocks, onto the backdrop: there the lightness alone judges.
         reach = 2 * round(CHROMA_SMEAR_PX * pixel_scale) + 1
-        smeared = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-        distance = np.where(smeared & ~near_wide, thin, distance)
+        fine = (coloured & ~near_wide).astype(np.uint8)
+        smeared = (cv2.dilate(fine, np.ones((reach, reach), np.uint8)) > 0) & ~near_wide
+        distance = np.where(smeared, thin, np.maximum(distance, thin))
+    else:
+        distance = np.where(near_coloured, distance, np.maximum(distance, thin))
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
