@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from imaging.cutout import Cutout
 from imaging.errors import ImagingError
@@ -30,7 +31,10 @@ from imaging.template import Template
 
 DEFAULT_TILT = 0.35  # minor / major axis of a band's ellipse: the usual view of a hand or wrist
 RIM_PX = 3.0  # a band's edges, in photo px, keep the photo's scale when the band is stretched
-_ANGLE_BINS = 90  # angular bins when reading a band's outer radius off its outline
+_ANGLE_BINS = 90
+CASE_SEARCH_SHARE = 0.3  # of the hull's inscribed radius: how far off its centre a case may sit
+_RAY_COUNT = 180  # directions a watch case's radius is read in
+_SIDE_DEG = 40.0  # each side of the across-the-straps direction  # angular bins when reading a band's outer radius off its outline
 
 
 @dataclass(frozen=True)
@@ -94,14 +98,7 @@ def fit_annulus(alpha: FloatImage) -> Annulus:
     stone and setting sit on top.
     """
     solid = alpha >= 0.5
-    _, _, stats, centroids = cv2.connectedComponentsWithStats(
-        (~solid).astype(np.uint8), connectivity=4
-    )
-    h, w = alpha.shape
-    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    enclosed = (x > 0) & (y > 0)
-    enclosed &= (x + stats[:, cv2.CC_STAT_WIDTH] < w) & (y + stats[:, cv2.CC_STAT_HEIGHT] < h)
-    enclosed[0] = False  # label 0 is the piece itself
+    _, stats, centroids, enclosed = _holes(solid.astype(np.uint8))
     if not enclosed.any():
         raise ImagingError(
             "the cut-out shows no hole inside the band: photograph the piece standing upright, face-on"
@@ -124,12 +121,49 @@ def fit_annulus(alpha: FloatImage) -> Annulus:
 
 
 def fit_disc(alpha: FloatImage) -> tuple[Point, float]:
-    """Centre and radius of the largest disc inside the piece (a watch case among its straps)."""
+    """Centre and radius of a watch case among its straps, in the piece's alpha.
+
+    A white dial on a white set loses thin lines along its hands and markers to the cutout, and
+    the largest disc left whole inside the piece was once a strap's. So the case is looked for
+    near the centre of the largest disc inside the piece's convex hull (the case is the piece's
+    widest part), as the largest disc there inside the piece with its holes filled.
+    """
     solid = (alpha >= 0.5).astype(np.uint8)
-    distance = cv2.distanceTransform(solid, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
+    hull = np.zeros_like(solid)
+    cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(solid)), (1,))
+    reach = cv2.distanceTransform(hull, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    hy, hx = np.unravel_index(int(np.argmax(reach)), reach.shape)
+    inside = cv2.distanceTransform(_holes_filled(solid), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    ys, xs = np.mgrid[0 : solid.shape[0], 0 : solid.shape[1]]
+    near = np.hypot(xs - hx, ys - hy) <= CASE_SEARCH_SHARE * float(reach[hy, hx])
+    y, x = np.unravel_index(int(np.argmax(np.where(near, inside, 0.0))), inside.shape)
     # The distance runs to the nearest outside pixel centre, half a pixel beyond the edge.
-    return (float(x), float(y)), float(distance[y, x]) - 0.5
+    return (float(x), float(y)), float(inside[y, x]) - 0.5
+
+
+def _holes_filled(solid: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """`solid` with its holes filled."""
+    labels, _, _, enclosed = _holes(solid)
+    return np.where(enclosed[labels], 1, solid).astype(np.uint8)
+
+
+def _holes(
+    solid: NDArray[np.uint8],
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.float64], NDArray[np.bool_]]:
+    """The 4-connected regions outside `solid`: labels, stats, centroids, and per label whether it
+    is a hole (does not reach the border; label 0, the piece itself, is not)."""
+    _, labels, stats, centroids = cv2.connectedComponentsWithStats(1 - solid, connectivity=4)
+    h, w = solid.shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    enclosed = (x > 0) & (y > 0)
+    enclosed &= (x + stats[:, cv2.CC_STAT_WIDTH] < w) & (y + stats[:, cv2.CC_STAT_HEIGHT] < h)
+    enclosed[0] = False
+    return (
+        np.asarray(labels, np.int32),
+        np.asarray(stats, np.int32),
+        np.asarray(centroids, np.float64),
+        np.asarray(enclosed, bool),
+    )
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,11 @@ def _place_watch(
     case_mm = spec.get("case_diameter_mm")
     case_px = case_mm * px_per_mm
 
-    source = prepare_source(cutout, case_px)
+    # The source is shrunk to the size the case will have, not to the case's width: the cutout is
+    # wider than its case (lugs, crown, splayed straps), and fitting it whole into the case's width
+    # shrank the case, which was then enlarged again onto the canvas (2.4x softer edges).
+    _, full_radius = once_per_cutout(cutout, "case", lambda: fit_disc(cutout.alpha))
+    source = prepare_source(cutout, cutout.width * case_px / (2 * full_radius))
     case_center, case_radius = once_per_cutout(
         cutout, ("case", source.alpha.shape), lambda: fit_disc(source.alpha)
     )

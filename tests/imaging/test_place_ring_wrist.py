@@ -15,7 +15,7 @@ from imaging.geometry import Point, Vector, angle_between_deg, unit
 from imaging.image_io import FloatImage
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.place import Placement, PoseJitter
-from imaging.place.ellipse import fit_annulus
+from imaging.place.ellipse import fit_annulus, fit_disc
 from imaging.place.ring import place_ring
 from imaging.place.wrist import place_on_wrist
 from imaging.product_spec import ProductSpec, with_typical_sizes
@@ -396,6 +396,23 @@ def test_watch_dial_is_true_to_scale_and_undistorted(
     ys, xs = np.nonzero(red)
     to_twelve = (float(xs.mean()) - dial_center[0], float(ys.mean()) - dial_center[1])
     assert angle_between_deg(to_twelve, (-across[0], -across[1])) < 2.0
+
+
+def test_watch_case_is_found_where_the_cutout_cut_lines_into_its_dial() -> None:
+    # A white dial on a white set loses thin lines along its hands to the cutout: the largest disc
+    # left whole inside the piece was a strap's, and the strap was rendered as the case.
+    cutout = watch_cutout()
+    xs, ys = _grid(cutout.height, cutout.width)
+    cx, cy, r = cutout.width / 2, cutout.height / 2, 18.0 * SOURCE_PX_PER_MM
+    angle = np.arctan2(ys - cy, xs - cx)
+    rho = np.hypot(xs - cx, ys - cy)
+    hands = np.zeros(cutout.alpha.shape, bool)
+    for direction in (0.3, 2.4, 4.4):
+        off_line = np.abs(np.sin(angle - direction)) * rho
+        hands |= (off_line < 1.0) & (np.cos(angle - direction) > 0) & (rho < 0.85 * r)
+    (x, y), radius = fit_disc(np.where(hands, 0.0, cutout.alpha).astype(np.float32))
+    assert math.hypot(x - cx, y - cy) < 2.0
+    assert radius == pytest.approx(r, rel=0.02)
 
 
 def test_watch_straps_wrap_around_the_wrist(watch_placement: tuple[Template, Placement]) -> None:
