@@ -31,10 +31,8 @@ from imaging.template import Template
 
 DEFAULT_TILT = 0.35  # minor / major axis of a band's ellipse: the usual view of a hand or wrist
 RIM_PX = 3.0  # a band's edges, in photo px, keep the photo's scale when the band is stretched
-_ANGLE_BINS = 90
 CASE_SEARCH_SHARE = 0.3  # of the hull's inscribed radius: how far off its centre a case may sit
-_RAY_COUNT = 180  # directions a watch case's radius is read in
-_SIDE_DEG = 40.0  # each side of the across-the-straps direction  # angular bins when reading a band's outer radius off its outline
+_ANGLE_BINS = 90  # angular bins when reading a band's outer radius off its outline
 
 
 @dataclass(frozen=True)

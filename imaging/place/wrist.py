@@ -124,9 +124,8 @@ def _place_watch(
     case_mm = spec.get("case_diameter_mm")
     case_px = case_mm * px_per_mm
 
-    # The source is shrunk to the size the case will have, not to the case's width: the cutout is
-    # wider than its case (lugs, crown, splayed straps), and fitting it whole into the case's width
-    # shrank the case, which was then enlarged again onto the canvas (2.4x softer edges).
+    # The source is shrunk to the size its case will have on the canvas: shrinking the whole cutout
+    # to the case's width (it is wider: crown, lugs) shrank the case, which was then enlarged again.
     _, full_radius = once_per_cutout(cutout, "case", lambda: fit_disc(cutout.alpha))
     source = prepare_source(cutout, cutout.width * case_px / (2 * full_radius))
     case_center, case_radius = once_per_cutout(
