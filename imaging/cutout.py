@@ -27,6 +27,7 @@ lightness alone.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -35,6 +36,7 @@ from numpy.typing import NDArray
 
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import FloatImage, SourceImage
+from imaging.regions import regions
 
 ANALYSIS_LONG_EDGE_PX = 768
 BORDER_FRACTION = 0.04
@@ -298,9 +300,9 @@ def _matte(
         # The hue of a fine wire is smeared away with the chroma; its lightness is not. Around a
         # fine coloured part (a gold chain) the hue is smeared into its link openings and, in
         # blocks, onto the backdrop: there the lightness alone judges.
-        reach = 2 * round(CHROMA_SMEAR_PX * pixel_scale) + 1
+        smear = 2 * round(CHROMA_SMEAR_PX * pixel_scale) + 1
         fine = (coloured & ~near_wide).astype(np.uint8)
-        smeared = (cv2.dilate(fine, np.ones((reach, reach), np.uint8)) > 0) & ~near_wide
+        smeared = (cv2.dilate(fine, np.ones((smear, smear), np.uint8)) > 0) & ~near_wide
         distance = np.where(smeared, thin, np.maximum(distance, thin))
     else:
         distance = np.where(near_coloured, distance, np.maximum(distance, thin))
@@ -333,7 +335,7 @@ def _matte(
     # evidence is faint would otherwise show the skin through it).
     depth = cv2.distanceTransform((alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     alpha = np.where(depth > OPAQUE_DEPTH_PX * pixel_scale, 1.0, alpha).astype(np.float32)
-    alpha = _fill_highlight_holes(alpha, rgb, behind)
+    alpha = _fill_highlight_holes(alpha, departure.lightness_gap)
     keep = _drop_specks(alpha > 0.5, distance > start + RAMP_WIDTH_DE)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
@@ -486,34 +488,16 @@ def _graph_cut_seeds(
     return seeds
 
 
-def _regions(
-    outside: NDArray[np.bool_],
-) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.bool_]]:
-    """The 4-connected regions of `outside`: a label per pixel (0 for the rest), each label's
-    stats, and per label whether the region is enclosed (does not reach the crop border)."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(outside.astype(np.uint8), connectivity=4)
-    height, width = outside.shape
-    touches = (
-        (stats[:, cv2.CC_STAT_LEFT] == 0)
-        | (stats[:, cv2.CC_STAT_TOP] == 0)
-        | (stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] == width)
-        | (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] == height)
-    )
-    enclosed = np.asarray(~touches, dtype=bool)
-    enclosed[0] = False
-    return np.asarray(labels, np.int32), np.asarray(stats, np.int32), enclosed
-
-
 def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Pixels of `outside` in regions that do not reach the crop border: openings and holes."""
-    labels, _, enclosed = _regions(outside)
-    return enclosed[labels]
+    found = regions(outside)
+    return found.enclosed[found.labels]
 
 
 def _small_holes(outside: NDArray[np.bool_], size: float) -> NDArray[np.bool_]:
     """Enclosed regions of `outside` smaller than a `size` x `size` square."""
-    labels, stats, enclosed = _regions(outside)
-    return (enclosed & (stats[:, cv2.CC_STAT_AREA] < size * size))[labels]
+    found = regions(outside)
+    return (found.enclosed & (found.areas < size * size))[found.labels]
 
 
 @dataclass(frozen=True)
@@ -525,6 +509,7 @@ class _Departure:
     tone: NDArray[np.float32]  # darkening beyond the shadow allowance; brightening counts double
     chroma: NDArray[np.float32]  # the pixel's own a*b* chroma
     lightness: NDArray[np.float32]  # the pixel's own L*
+    lightness_gap: NDArray[np.float32]  # its L* over the backdrop's (negative: darker)
 
     @classmethod
     def of(cls, rgb: FloatImage, behind: FloatImage) -> _Departure:
@@ -545,6 +530,7 @@ class _Departure:
             tone.astype(np.float32),
             chroma.astype(np.float32),
             lab[..., 0].astype(np.float32),
+            lightness.astype(np.float32),
         )
 
     def hue_eroded(self, size: int, backdrop: NDArray[np.bool_]) -> _Departure:
@@ -557,30 +543,29 @@ class _Departure:
         reach = np.ones((2 * size - 1, 2 * size - 1), np.uint8)
         near_backdrop = cv2.dilate(backdrop.astype(np.uint8), reach) > 0
         hue = np.where(coloured & near_backdrop, cv2.erode(self.hue, square), self.hue)
-        return _Departure(hue.astype(np.float32), self.tone, self.chroma, self.lightness)
+        return dataclasses.replace(self, hue=hue.astype(np.float32))
 
     def distance(self, chroma_weight: float = MIN_CHROMA_WEIGHT) -> NDArray[np.float32]:
         """Lab-like distance to the backdrop, a hue difference counting `chroma_weight` times."""
         return np.maximum(self.hue * chroma_weight, self.tone)
 
 
-def _fill_highlight_holes(alpha: FloatImage, rgb: FloatImage, behind: FloatImage) -> FloatImage:
-    """Fill small enclosed holes at least as light as the background: specular highlights, not
-    openings (those lie in the piece's shadow)."""
+def _fill_highlight_holes(alpha: FloatImage, lightness_gap: NDArray[np.float32]) -> FloatImage:
+    """Fill small enclosed holes at least as light as the background (`lightness_gap`: L* over the
+    backdrop's): specular highlights, not openings (those lie in the piece's shadow)."""
     area = int(np.count_nonzero(alpha > 0.5))
-    labels, stats, enclosed = _regions(alpha <= 0.5)
-    count = len(stats)
-    small = stats[:, cv2.CC_STAT_AREA] <= MAX_HIGHLIGHT_HOLE_FRACTION * area
-    candidates = np.nonzero(enclosed & small)[0]
+    holes = regions(alpha <= 0.5)
+    count = len(holes.stats)
+    small = holes.areas <= MAX_HIGHLIGHT_HOLE_FRACTION * area
+    candidates = np.nonzero(holes.enclosed & small)[0]
     if len(candidates) == 0:
         return alpha
-    excess = _lab(rgb)[..., 0] - _lab(behind)[..., 0]
-    index = labels.ravel()
-    sums = np.bincount(index, weights=excess.ravel(), minlength=count)
-    mean_excess = sums / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    index = holes.labels.ravel()
+    sums = np.bincount(index, weights=lightness_gap.ravel(), minlength=count)
+    mean_excess = sums / np.maximum(holes.areas, 1)
     bright = np.zeros(count, dtype=bool)
     bright[candidates] = mean_excess[candidates] > HIGHLIGHT_EXCESS_L
-    return np.where(bright[labels], 1.0, alpha).astype(np.float32)
+    return np.where(bright[holes.labels], 1.0, alpha).astype(np.float32)
 
 
 def _keep_large_components(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:

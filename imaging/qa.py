@@ -38,6 +38,7 @@ from imaging.light import (
 from imaging.place import CHAIN_WIDTH_PERCENTILE, Placement, chain_edges
 from imaging.place.per_cutout import once_per_cutout
 from imaging.product_spec import ProductSpec
+from imaging.regions import regions
 from imaging.template import Template
 
 BoolMask = NDArray[np.bool_]
@@ -356,15 +357,9 @@ class _Views:
     def openings(self) -> BoolMask:
         """Gaps enclosed by the piece and small enough to be openings in it (a chain's links, a
         bail), not the body seen through a band."""
-        clear = (self.whole <= 0.5).astype(np.uint8)
-        _, labels, stats, _ = cv2.connectedComponentsWithStats(clear, connectivity=4)
-        x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-        h, w = clear.shape
-        enclosed = (x > 0) & (y > 0)
-        enclosed &= (x + stats[:, cv2.CC_STAT_WIDTH] < w) & (y + stats[:, cv2.CC_STAT_HEIGHT] < h)
-        enclosed &= stats[:, cv2.CC_STAT_AREA] <= OPENING_MAX_MM2 * self.px_per_mm**2
-        enclosed[0] = False  # the label of the piece itself
-        return np.asarray(enclosed[labels], dtype=bool)
+        clear = regions(self.whole <= 0.5)
+        small = clear.areas <= OPENING_MAX_MM2 * self.px_per_mm**2
+        return np.asarray((clear.enclosed & small)[clear.labels], dtype=bool)
 
     @cached_property
     def outward_normals(self) -> tuple[Floats, Floats]:

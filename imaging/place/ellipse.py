@@ -27,6 +27,7 @@ from imaging.image_io import FloatImage
 from imaging.place import Placement, PoseJitter
 from imaging.place.per_cutout import once_per_cutout
 from imaging.place.warp import similarity_matrix, unpremultiply
+from imaging.regions import regions
 from imaging.template import Template
 
 DEFAULT_TILT = 0.35  # minor / major axis of a band's ellipse: the usual view of a hand or wrist
@@ -96,14 +97,14 @@ def fit_annulus(alpha: FloatImage) -> Annulus:
     stone and setting sit on top.
     """
     solid = alpha >= 0.5
-    _, stats, centroids, enclosed = _holes(solid.astype(np.uint8))
-    if not enclosed.any():
+    holes = regions(~solid)
+    if not holes.enclosed.any():
         raise ImagingError(
             "the cut-out shows no hole inside the band: photograph the piece standing upright, face-on"
         )
-    areas = np.where(enclosed, stats[:, cv2.CC_STAT_AREA], 0)
+    areas = np.where(holes.enclosed, holes.areas, 0)
     hole = int(np.argmax(areas))
-    cx, cy = (float(c) for c in centroids[hole])
+    cx, cy = (float(c) for c in holes.centroids[hole])
 
     ys, xs = np.nonzero(solid)
     dx, dy = xs - cx, ys - cy
@@ -141,27 +142,8 @@ def fit_disc(alpha: FloatImage) -> tuple[Point, float]:
 
 def _holes_filled(solid: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """`solid` with its holes filled."""
-    labels, _, _, enclosed = _holes(solid)
-    return np.where(enclosed[labels], 1, solid).astype(np.uint8)
-
-
-def _holes(
-    solid: NDArray[np.uint8],
-) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.float64], NDArray[np.bool_]]:
-    """The 4-connected regions outside `solid`: labels, stats, centroids, and per label whether it
-    is a hole (does not reach the border; label 0, the piece itself, is not)."""
-    _, labels, stats, centroids = cv2.connectedComponentsWithStats(1 - solid, connectivity=4)
-    h, w = solid.shape
-    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    enclosed = (x > 0) & (y > 0)
-    enclosed &= (x + stats[:, cv2.CC_STAT_WIDTH] < w) & (y + stats[:, cv2.CC_STAT_HEIGHT] < h)
-    enclosed[0] = False
-    return (
-        np.asarray(labels, np.int32),
-        np.asarray(stats, np.int32),
-        np.asarray(centroids, np.float64),
-        np.asarray(enclosed, bool),
-    )
+    holes = regions(solid == 0)
+    return np.where(holes.enclosed[holes.labels], 1, solid).astype(np.uint8)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from imaging.place.warp import (
     warp_affine_box,
 )
 from imaging.product_spec import ProductSpec
+from imaging.regions import regions
 from imaging.size_tables import chain_drop_below_notch_mm
 from imaging.template import NeckAnchor, Template
 
@@ -184,13 +185,9 @@ def _chain_path(alpha: FloatImage) -> tuple[Points, float]:
 
 def _fill_small_holes(mask: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """Fill the holes inside links (small next to the whole chain) but not the inside of the U."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(1 - mask, connectivity=4)
-    height, width = mask.shape
-    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
-    enclosed = (left > 0) & (top > 0) & (right < width) & (bottom < height)
-    small = enclosed & (stats[:, cv2.CC_STAT_AREA] < SMALL_HOLE_FRACTION * int(mask.sum()))
-    return (mask | small[labels]).astype(np.uint8)
+    holes = regions(mask == 0)
+    small = holes.enclosed & (holes.areas < SMALL_HOLE_FRACTION * int(mask.sum()))
+    return (mask | small[holes.labels]).astype(np.uint8)
 
 
 def _skeleton_and_width(mask: NDArray[np.uint8]) -> tuple[NDArray[np.bool_], float]:
