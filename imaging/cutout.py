@@ -16,8 +16,10 @@ right around it, which a soft contact shadow never is, and how much of a pixel i
 against the darkest pixel of the wire nearby. What the colour matte still misses, a graph
 cut (GrabCut) on a reduced copy recovers: it is seeded with the certain piece and the certain
 background far from any structure, and it closes the outline along the piece's sharp edges, which
-soft shadows never have. Its interior is added to the matte, except for enclosed openings that look
-like background (ring openings, chain links, enclosed once small breaks in the matte are bridged).
+soft shadows never have. What it adds must still depart from the backdrop beyond the noise (it
+takes contact shadow along with silver, as grey as it), and its outline is unmixed against the pale
+metal it recovered. Mixed edge pixels are unmixed against the backdrop right beside them, in the
+piece's contact shadow.
 
 Most JPEGs store colour at half the resolution of lightness: from those, next to coloured parts the
 hue is trusted only where it holds across a pixel's neighbours, and fine coloured parts (a gold
@@ -307,17 +309,23 @@ def _matte(
     else:
         distance = np.where(near_coloured, distance, np.maximum(distance, thin))
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
+    reach = 2 * round(THIN_PEAK_RADIUS_PX * pixel_scale) + 1
+    near_thin = cv2.dilate((thin > start).astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
+    # The backdrop an edge pixel mixes with is the one right beside it, in the piece's contact
+    # shadow (against the unshadowed field, a shadowed edge pixel reads as partly covered and the
+    # fringe shows light on skin). Not among a chain's links: there what passes for backdrop
+    # beside a pixel is mostly pale wire.
+    beside = _spread_colours(rgb, (distance <= start).astype(np.float32), 2.0 * pixel_scale)
+    local_behind = np.where(near_thin[..., None], behind, beside)
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
     solid = cv2.erode((rough >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8))
     piece_colour = _spread_colours(rgb, solid.astype(np.float32), radius=2.0 * pixel_scale)
-    contrast = piece_colour - behind
-    contrast_sq = np.sum(contrast * contrast, axis=2)
-    unmixed = np.sum((rgb - behind) * contrast, axis=2) / np.maximum(contrast_sq, 1e-6)
+    unmixed = _unmixed(rgb, local_behind, piece_colour)
     reach = 2 * round(2.0 * pixel_scale) + 3
     near_solid = cv2.dilate(solid, np.ones((reach, reach), np.uint8)) > 0
-    usable = near_solid & (contrast_sq > 0.05**2) & (rough > 0.0) & (rough < 1.0)
-    alpha = np.where(usable, np.clip(unmixed, 0.0, 1.0), rough).astype(np.float32)
+    usable = near_solid & ~np.isnan(unmixed) & (rough > 0.0) & (rough < 1.0)
+    alpha = np.where(usable, unmixed, rough).astype(np.float32)
 
     radius = max(1, round(pixel_scale))
     alpha = np.clip(cv2.ximgproc.guidedFilter(rgb, alpha, radius, 1e-4), 0.0, 1.0).astype(
@@ -326,19 +334,37 @@ def _matte(
     alpha[distance <= start] = 0.0  # the filter must not lift plain background or shadows
     alpha = np.maximum(alpha, _thin_coverage(thin, start, pixel_scale))
 
-    recovered = _graph_cut_interior(rgb, behind, distance, start, alpha, pixel_scale)
+    recovered = _graph_cut_recovered(rgb, behind, distance, start, alpha, pixel_scale, near_thin)
     if recovered.any():
         feathered = cv2.ximgproc.guidedFilter(rgb, recovered.astype(np.float32), radius, 1e-4)
         alpha = np.maximum(alpha, np.clip(feathered, 0.0, 1.0)).astype(np.float32)
+        # Its outline is unmixed against the pale metal recovered beside it, not a darker core.
+        rim = cv2.dilate(recovered.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        rim &= ~recovered & ~near_thin & (distance > start)
+        recovered_colour = _local_mean(rgb, recovered, 2.0 * pixel_scale, fallback=rgb)
+        unmixed = _unmixed(rgb, local_behind, recovered_colour)
+        alpha = np.where(rim & ~np.isnan(unmixed), np.maximum(alpha, unmixed), alpha)
+        alpha = alpha.astype(np.float32)
 
+    alpha = _fill_highlight_holes(alpha, departure.lightness_gap)
     # Softness belongs to the edge: well inside the piece the matte is opaque (pale metal whose
     # evidence is faint would otherwise show the skin through it).
     depth = cv2.distanceTransform((alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
     alpha = np.where(depth > OPAQUE_DEPTH_PX * pixel_scale, 1.0, alpha).astype(np.float32)
-    alpha = _fill_highlight_holes(alpha, departure.lightness_gap)
     keep = _drop_specks(alpha > 0.5, distance > start + RAMP_WIDTH_DE)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
+
+
+def _unmixed(rgb: FloatImage, behind: FloatImage, piece_colour: FloatImage) -> FloatImage:
+    """Each pixel's coverage as a mix of the piece's colour and the backdrop behind it (linear in
+    coverage); NaN where the two are too alike to tell apart."""
+    contrast = piece_colour - behind
+    contrast_sq = np.sum(contrast * contrast, axis=2)
+    unmixed = np.clip(
+        np.sum((rgb - behind) * contrast, axis=2) / np.maximum(contrast_sq, 1e-6), 0.0, 1.0
+    )
+    return np.where(contrast_sq > 0.05**2, unmixed, np.nan).astype(np.float32)
 
 
 def _drop_specks(piece: NDArray[np.bool_], certain: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -402,15 +428,19 @@ def _looks_neutral(rgb: FloatImage, alpha: FloatImage) -> bool:
     return float(np.median(np.hypot(lab[:, 1], lab[:, 2]))) < NEUTRAL_PIECE_CHROMA
 
 
-def _graph_cut_interior(
+def _graph_cut_recovered(
     rgb: FloatImage,
     behind: FloatImage,
     distance: NDArray[np.float32],
     start: float,
     alpha: FloatImage,
     pixel_scale: float,
+    near_thin: NDArray[np.bool_],
 ) -> NDArray[np.bool_]:
-    """Piece pixels the colour matte missed, from a seeded GrabCut on a reduced copy of the crop."""
+    """Piece pixels the colour matte missed, from a seeded GrabCut on a reduced copy of the crop.
+    The cut only decides pixels whose own departure from the backdrop is real but too faint for
+    the matte: what looks like plain backdrop or shadow it may take along (a contact shadow is as
+    grey as silver), and JPEG smears a pale piece's warmth into its link openings."""
     height, width = alpha.shape
     scale = min(1.0, GRAPH_CUT_LONG_EDGE_PX / max(height, width))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -441,17 +471,17 @@ def _graph_cut_interior(
     )
     piece = np.isin(seeds, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
     piece_full = _resize(piece, (width, height), cv2.INTER_LINEAR) > 0.5
-    # Keep off the outline, where the colour matte is the better judge.
     inset = 2 * round(3.0 * pixel_scale) + 1
     interior = cv2.erode(
         piece_full.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset))
     )
-    # Ring openings and chain links, enclosed once small breaks in the matte are bridged.
-    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (inset, inset))
-    bridged = cv2.dilate((alpha > 0.5).astype(np.uint8), bridge)
-    enclosed = cv2.dilate(_enclosed(bridged == 0).astype(np.uint8), bridge) > 0
-    opening = (enclosed | _enclosed(alpha <= 0.5)) & (distance <= start)
-    return (interior > 0) & (alpha <= 0.5) & ~opening
+    # Up to the outline only where the departure holds across a pixel's neighbours (a pale band's
+    # bright rim, as light as the backdrop but for its slight warmth), never along a chain, whose
+    # cut runs through its link openings.
+    square = np.ones((3, 3), np.uint8)
+    within = cv2.erode(piece_full.astype(np.uint8), square) > 0
+    outline = within & (cv2.erode(distance, square) > start) & ~near_thin
+    return ((interior > 0) | outline) & (alpha <= 0.5) & (distance > start)
 
 
 def _graph_cut_seeds(
@@ -486,12 +516,6 @@ def _graph_cut_seeds(
     seeds[(plain_distance < start) & ~near] = cv2.GC_BGD
     seeds[:2], seeds[-2:], seeds[:, :2], seeds[:, -2:] = (cv2.GC_BGD,) * 4
     return seeds
-
-
-def _enclosed(outside: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Pixels of `outside` in regions that do not reach the crop border: openings and holes."""
-    found = regions(outside)
-    return found.enclosed[found.labels]
 
 
 def _small_holes(outside: NDArray[np.bool_], size: float) -> NDArray[np.bool_]:
@@ -592,6 +616,17 @@ def _decontaminate(rgb: FloatImage, alpha: FloatImage, behind: FloatImage) -> Fl
     trust = np.clip((alpha - floor) / floor, 0.0, 1.0)[..., None]
     colours = trust * unmixed + (1.0 - trust) * nearby
     return np.where(a > 0.0, colours, rgb).astype(np.float32)
+
+
+def _local_mean(
+    rgb: FloatImage, where: NDArray[np.bool_], radius: float, fallback: FloatImage
+) -> FloatImage:
+    """Mean colour of the `where` pixels within `radius`; `fallback` where there are none."""
+    size = 2 * max(1, round(radius)) + 1
+    weight = where.astype(np.float32)
+    total = cv2.blur(weight, (size, size))[..., None]
+    colour = cv2.blur(rgb * weight[..., None], (size, size)) / np.maximum(total, 1e-3)
+    return np.where(total > 1e-3, colour, fallback).astype(np.float32)
 
 
 def _spread_colours(rgb: FloatImage, weight: FloatImage, radius: float) -> FloatImage:

@@ -91,9 +91,10 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
 
 
 # Pale neutral metal (silver, white gold) can be as dark as the contact shadow; its slight warmth
-# (b* +1 to +3 on a neutral set, far above the backdrop's own chroma noise) tells it apart. Where a
-# floor is below the 0.97 aim it is what the cutout measures today at 1200 px (bangle silver white
-# 0.952: part of the bright rim facing the light is lost; ring white gold light grey 0.939).
+# (b* +1 to +3 on a neutral set, far above the backdrop's own chroma noise) tells it apart. A band's
+# bright rim, as light as the backdrop but for that warmth, is the graph cut's to recover (white gold
+# bangle 0.869 -> 0.936, ring 0.939 -> 0.946). Where a floor is below the 0.97 aim it is what the
+# cutout measures today at 1200 px.
 @pytest.mark.parametrize(
     ("kind", "metal", "background", "floor"),
     [
@@ -102,8 +103,10 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
         (SampleKind.STUD_EARRINGS, Metal.WHITE_GOLD, "light_grey", 0.97),
         (SampleKind.RING, Metal.SILVER, "light_grey", 0.97),
         (SampleKind.DROP_EARRINGS, Metal.SILVER, "white", 0.97),
-        (SampleKind.RING, Metal.WHITE_GOLD, "light_grey", 0.93),
+        (SampleKind.RING, Metal.WHITE_GOLD, "light_grey", 0.94),
         (SampleKind.BANGLE, Metal.SILVER, "white", 0.95),
+        (SampleKind.BANGLE, Metal.SILVER, "light_grey", 0.95),
+        (SampleKind.BANGLE, Metal.WHITE_GOLD, "white", 0.92),
     ],
 )
 def test_pale_metal_is_recovered_where_it_matches_a_shadow(
@@ -198,6 +201,23 @@ def test_a_fine_gold_chain_from_a_jpeg_keeps_its_link_openings_clear(
     to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
     iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
     assert iou >= floor
+    assert fringe < fringe_limit
+
+
+# Silver from a JPEG: its warmth smears a pixel or two into the contact shadow around it. Unmixed
+# against the unshadowed backdrop, shadowed edge pixels read as partly covered, and the graph cut
+# took the grey shadow along with the grey metal: a light fringe on skin (halo 0.060 and 0.179).
+@pytest.mark.parametrize(
+    ("kind", "fringe_limit"), [(SampleKind.DROP_EARRINGS, 0.045), (SampleKind.BANGLE, 0.165)]
+)
+def test_silver_from_a_jpeg_leaves_its_contact_shadow_behind(
+    kind: SampleKind, fringe_limit: float
+) -> None:
+    photo = make_product_photo(kind, Metal.SILVER, "white", long_edge_px=1200, seed=0)
+    encoded = io.BytesIO()
+    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
+    iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
+    assert iou >= 0.9
     assert fringe < fringe_limit
 
 
