@@ -40,6 +40,7 @@ from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import FloatImage, SourceImage
 from imaging.regions import regions
 
+_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 ANALYSIS_LONG_EDGE_PX = 768
 BORDER_FRACTION = 0.04
 # A border is busy when too little of it follows the smooth model, or what follows it is textured.
@@ -311,20 +312,21 @@ def _matte(
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
     reach = 2 * round(THIN_PEAK_RADIUS_PX * pixel_scale) + 1
     near_thin = cv2.dilate((thin > start).astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
-    # The backdrop an edge pixel mixes with is the one right beside it, in the piece's contact
-    # shadow (against the unshadowed field, a shadowed edge pixel reads as partly covered and the
-    # fringe shows light on skin). Not among a chain's links: there what passes for backdrop
-    # beside a pixel is mostly pale wire.
-    beside = _spread_colours(rgb, (distance <= start).astype(np.float32), 2.0 * pixel_scale)
-    local_behind = np.where(near_thin[..., None], behind, beside)
+    # The backdrop an edge pixel mixes with is the one right beside it, darkened by the piece's
+    # contact shadow (against the unshadowed field, a shadowed edge pixel reads as partly covered
+    # and the fringe shows light on skin). Not among a chain's links: there what passes for
+    # backdrop beside a pixel is mostly pale wire.
+    shade = _shade(rgb, behind, distance <= start, 2.0 * pixel_scale)
+    local_behind = behind * np.where(near_thin, 1.0, shade)[..., None]
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
     solid = cv2.erode((rough >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8))
     piece_colour = _spread_colours(rgb, solid.astype(np.float32), radius=2.0 * pixel_scale)
-    unmixed = _unmixed(rgb, local_behind, piece_colour)
     reach = 2 * round(2.0 * pixel_scale) + 3
     near_solid = cv2.dilate(solid, np.ones((reach, reach), np.uint8)) > 0
-    usable = near_solid & ~np.isnan(unmixed) & (rough > 0.0) & (rough < 1.0)
+    mixed = near_solid & (rough > 0.0) & (rough < 1.0)
+    unmixed = _unmixed(rgb, local_behind, piece_colour, mixed)
+    usable = mixed & ~np.isnan(unmixed)
     alpha = np.where(usable, unmixed, rough).astype(np.float32)
 
     radius = max(1, round(pixel_scale))
@@ -342,7 +344,7 @@ def _matte(
         rim = cv2.dilate(recovered.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         rim &= ~recovered & ~near_thin & (distance > start)
         recovered_colour = _local_mean(rgb, recovered, 2.0 * pixel_scale, fallback=rgb)
-        unmixed = _unmixed(rgb, local_behind, recovered_colour)
+        unmixed = _unmixed(rgb, local_behind, recovered_colour, rim)
         alpha = np.where(rim & ~np.isnan(unmixed), np.maximum(alpha, unmixed), alpha)
         alpha = alpha.astype(np.float32)
 
@@ -356,15 +358,19 @@ def _matte(
     return np.where(keep, alpha, 0.0).astype(np.float32)
 
 
-def _unmixed(rgb: FloatImage, behind: FloatImage, piece_colour: FloatImage) -> FloatImage:
-    """Each pixel's coverage as a mix of the piece's colour and the backdrop behind it (linear in
-    coverage); NaN where the two are too alike to tell apart."""
-    contrast = piece_colour - behind
-    contrast_sq = np.sum(contrast * contrast, axis=2)
-    unmixed = np.clip(
-        np.sum((rgb - behind) * contrast, axis=2) / np.maximum(contrast_sq, 1e-6), 0.0, 1.0
+def _unmixed(
+    rgb: FloatImage, behind: FloatImage, piece_colour: FloatImage, where: NDArray[np.bool_]
+) -> FloatImage:
+    """At the `where` pixels, coverage as a mix of the piece's colour and the backdrop behind it
+    (linear in coverage); NaN elsewhere and where the two are too alike to tell apart."""
+    unmixed = np.full(where.shape, np.nan, dtype=np.float32)
+    contrast = piece_colour[where] - behind[where]
+    contrast_sq = np.sum(contrast * contrast, axis=1)
+    coverage = np.sum((rgb[where] - behind[where]) * contrast, axis=1) / np.maximum(
+        contrast_sq, 1e-6
     )
-    return np.where(contrast_sq > 0.05**2, unmixed, np.nan).astype(np.float32)
+    unmixed[where] = np.where(contrast_sq > 0.05**2, np.clip(coverage, 0.0, 1.0), np.nan)
+    return unmixed
 
 
 def _drop_specks(piece: NDArray[np.bool_], certain: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -616,6 +622,23 @@ def _decontaminate(rgb: FloatImage, alpha: FloatImage, behind: FloatImage) -> Fl
     trust = np.clip((alpha - floor) / floor, 0.0, 1.0)[..., None]
     colours = trust * unmixed + (1.0 - trust) * nearby
     return np.where(a > 0.0, colours, rgb).astype(np.float32)
+
+
+def _shade(
+    rgb: FloatImage, behind: FloatImage, backdrop: NDArray[np.bool_], radius: float
+) -> NDArray[np.float32]:
+    """How much darker than the modelled field `behind` the `backdrop` pixels nearby are (a
+    contact shadow keeps the backdrop's hue): 1 is no shadow; far from any, a wider window."""
+    luma = rgb @ _LUMA
+    weight = backdrop.astype(np.float32)
+    field = np.maximum(behind @ _LUMA, 1e-3)
+    shade = np.ones(luma.shape, dtype=np.float32)
+    for scale in (8, 1):  # the narrow window last, so it wins wherever it has support
+        size = 2 * max(1, round(radius * scale)) + 1
+        total = cv2.blur(weight, (size, size))
+        mean = cv2.blur(luma * weight, (size, size)) / np.maximum(total, 1e-3)
+        shade = np.where(total > 1e-3, mean / field, shade)
+    return np.clip(shade, 0.0, 1.0).astype(np.float32)
 
 
 def _local_mean(
