@@ -321,7 +321,7 @@ def _matte(
 
     # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
     solid = cv2.erode((rough >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8))
-    piece_colour = _spread_colours(rgb, solid.astype(np.float32), radius=2.0 * pixel_scale)
+    piece_colour = _spread_colours(rgb, solid > 0, radius=2.0 * pixel_scale)
     reach = 2 * round(2.0 * pixel_scale) + 3
     near_solid = cv2.dilate(solid, np.ones((reach, reach), np.uint8)) > 0
     mixed = near_solid & (rough > 0.0) & (rough < 1.0)
@@ -444,9 +444,9 @@ def _graph_cut_recovered(
     near_thin: NDArray[np.bool_],
 ) -> NDArray[np.bool_]:
     """Piece pixels the colour matte missed, from a seeded GrabCut on a reduced copy of the crop.
-    The cut only decides pixels whose own departure from the backdrop is real but too faint for
-    the matte: what looks like plain backdrop or shadow it may take along (a contact shadow is as
-    grey as silver), and JPEG smears a pale piece's warmth into its link openings."""
+    Only pixels that depart from the backdrop beyond its noise, too faintly for the matte: the cut
+    takes a contact shadow along with silver (both grey), so what looks like plain backdrop or
+    shadow is never taken from it."""
     height, width = alpha.shape
     scale = min(1.0, GRAPH_CUT_LONG_EDGE_PX / max(height, width))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -616,8 +616,7 @@ def _decontaminate(rgb: FloatImage, alpha: FloatImage, behind: FloatImage) -> Fl
     """The piece's own colours: unmix the background where alpha allows, else borrow nearby colours."""
     a = alpha[..., None]
     unmixed = np.clip((rgb - (1.0 - a) * behind) / np.maximum(a, 1e-3), 0.0, 1.0)
-    solid = (alpha >= 0.9).astype(np.float32)
-    nearby = _spread_colours(rgb, solid, radius=2.0)
+    nearby = _spread_colours(rgb, alpha >= 0.9, radius=2.0)
     floor = DECONTAMINATION_ALPHA_FLOOR
     trust = np.clip((alpha - floor) / floor, 0.0, 1.0)[..., None]
     colours = trust * unmixed + (1.0 - trust) * nearby
@@ -652,17 +651,14 @@ def _local_mean(
     return np.where(total > 1e-3, colour, fallback).astype(np.float32)
 
 
-def _spread_colours(rgb: FloatImage, weight: FloatImage, radius: float) -> FloatImage:
-    """Weighted local mean colour (normalised box filter); far from any weight, a wider one."""
-    weighted = rgb * weight[..., None]
-    fallback = (weighted.sum(axis=(0, 1)) / max(float(weight.sum()), 1e-6)).astype(np.float32)
-    result = np.broadcast_to(fallback, rgb.shape)
+def _spread_colours(rgb: FloatImage, where: NDArray[np.bool_], radius: float) -> FloatImage:
+    """Mean colour of the `where` pixels within `radius`; far from any, within a wider one."""
+    weight = where.astype(np.float32)
+    overall = (rgb * weight[..., None]).sum(axis=(0, 1)) / max(float(weight.sum()), 1e-6)
+    result = np.broadcast_to(overall.astype(np.float32), rgb.shape)
     for scale in (8, 1):  # the narrow window last, so it wins wherever it has support
-        size = 2 * max(1, round(radius * scale)) + 1
-        total = cv2.blur(weight, (size, size))[..., None]
-        colour = cv2.blur(weighted, (size, size))
-        result = np.where(total > 1e-3, colour / np.maximum(total, 1e-3), result)
-    return result.astype(np.float32)
+        result = _local_mean(rgb, where, radius * scale, fallback=result)
+    return result
 
 
 def _crop(
