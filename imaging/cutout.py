@@ -349,6 +349,7 @@ def _matte(
         alpha = alpha.astype(np.float32)
 
     alpha = _fill_highlight_holes(alpha, departure.lightness_gap)
+    alpha = _fill_slits(alpha, near_thin, pixel_scale)
     # Softness belongs to the edge: well inside the piece the matte is opaque (pale metal whose
     # evidence is faint would otherwise show the skin through it).
     depth = cv2.distanceTransform((alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
@@ -596,6 +597,22 @@ def _fill_highlight_holes(alpha: FloatImage, lightness_gap: NDArray[np.float32])
     bright = np.zeros(count, dtype=bool)
     bright[candidates] = mean_excess[candidates] > HIGHLIGHT_EXCESS_L
     return np.where(bright[holes.labels], 1.0, alpha).astype(np.float32)
+
+
+def _fill_slits(alpha: FloatImage, near_thin: NDArray[np.bool_], pixel_scale: float) -> FloatImage:
+    """Fill enclosed holes a couple of pixels wide, away from chains (`near_thin`): pale metal
+    whose faint evidence broke up, not openings (one that narrow would not show the backdrop).
+    Left open, they let the skin through as dark dashes once a band is stretched round a wrist."""
+    holes = regions(alpha <= 0.5)
+    count = len(holes.stats)
+    size = 2 * round(pixel_scale) + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    wide = cv2.morphologyEx((alpha <= 0.5).astype(np.uint8), cv2.MORPH_OPEN, disc) > 0
+    index = holes.labels.ravel()
+    has_wide_part = np.bincount(index, weights=wide.ravel(), minlength=count) > 0
+    by_a_chain = np.bincount(index, weights=near_thin.ravel(), minlength=count) > 0
+    slits = holes.enclosed & ~has_wide_part & ~by_a_chain
+    return np.where(slits[holes.labels], 1.0, alpha).astype(np.float32)
 
 
 def _keep_large_components(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
