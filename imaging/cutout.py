@@ -37,10 +37,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imaging.errors import BusyBackgroundError, ImagingError
-from imaging.image_io import FloatImage, SourceImage
+from imaging.image_io import LUMA_WEIGHTS, FloatImage, SourceImage
 from imaging.regions import regions
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 ANALYSIS_LONG_EDGE_PX = 768
 BORDER_FRACTION = 0.04
 # A border is busy when too little of it follows the smooth model, or what follows it is textured.
@@ -348,8 +347,7 @@ def _matte(
         alpha = np.where(rim & ~np.isnan(unmixed), np.maximum(alpha, unmixed), alpha)
         alpha = alpha.astype(np.float32)
 
-    alpha = _fill_highlight_holes(alpha, departure.lightness_gap)
-    alpha = _fill_slits(alpha, near_thin, pixel_scale)
+    alpha = _fill_holes(alpha, departure.lightness_gap, near_thin, pixel_scale)
     # Softness belongs to the edge: well inside the piece the matte is opaque (pale metal whose
     # evidence is faint would otherwise show the skin through it).
     depth = cv2.distanceTransform((alpha > 0.5).astype(np.uint8), cv2.DIST_L2, 3)
@@ -581,38 +579,37 @@ class _Departure:
         return np.maximum(self.hue * chroma_weight, self.tone)
 
 
-def _fill_highlight_holes(alpha: FloatImage, lightness_gap: NDArray[np.float32]) -> FloatImage:
-    """Fill small enclosed holes at least as light as the background (`lightness_gap`: L* over the
-    backdrop's): specular highlights, not openings (those lie in the piece's shadow)."""
-    area = int(np.count_nonzero(alpha > 0.5))
+def _fill_holes(
+    alpha: FloatImage,
+    lightness_gap: NDArray[np.float32],
+    near_thin: NDArray[np.bool_],
+    pixel_scale: float,
+) -> FloatImage:
+    """Fill the enclosed holes that are piece, not openings: small ones at least as light as the
+    background (`lightness_gap`: L* over the backdrop's), specular highlights, where an opening
+    lies in the piece's shadow; and slits a couple of pixels wide away from chains (`near_thin`),
+    pale metal whose faint evidence broke up, where an opening that narrow would not show the
+    backdrop. Left open, slits let the skin through as dark dashes once a band is stretched round
+    a wrist."""
     holes = regions(alpha <= 0.5)
     count = len(holes.stats)
-    small = holes.areas <= MAX_HIGHLIGHT_HOLE_FRACTION * area
-    candidates = np.nonzero(holes.enclosed & small)[0]
-    if len(candidates) == 0:
-        return alpha
     index = holes.labels.ravel()
-    sums = np.bincount(index, weights=lightness_gap.ravel(), minlength=count)
-    mean_excess = sums / np.maximum(holes.areas, 1)
-    bright = np.zeros(count, dtype=bool)
-    bright[candidates] = mean_excess[candidates] > HIGHLIGHT_EXCESS_L
-    return np.where(bright[holes.labels], 1.0, alpha).astype(np.float32)
 
+    area = int(np.count_nonzero(alpha > 0.5))
+    small = holes.areas <= MAX_HIGHLIGHT_HOLE_FRACTION * area
+    mean_excess = np.bincount(index, weights=lightness_gap.ravel(), minlength=count) / np.maximum(
+        holes.areas, 1
+    )
+    highlights = holes.enclosed & small & (mean_excess > HIGHLIGHT_EXCESS_L)
 
-def _fill_slits(alpha: FloatImage, near_thin: NDArray[np.bool_], pixel_scale: float) -> FloatImage:
-    """Fill enclosed holes a couple of pixels wide, away from chains (`near_thin`): pale metal
-    whose faint evidence broke up, not openings (one that narrow would not show the backdrop).
-    Left open, they let the skin through as dark dashes once a band is stretched round a wrist."""
-    holes = regions(alpha <= 0.5)
-    count = len(holes.stats)
     size = 2 * round(pixel_scale) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     wide = cv2.morphologyEx((alpha <= 0.5).astype(np.uint8), cv2.MORPH_OPEN, disc) > 0
-    index = holes.labels.ravel()
     has_wide_part = np.bincount(index, weights=wide.ravel(), minlength=count) > 0
     by_a_chain = np.bincount(index, weights=near_thin.ravel(), minlength=count) > 0
     slits = holes.enclosed & ~has_wide_part & ~by_a_chain
-    return np.where(slits[holes.labels], 1.0, alpha).astype(np.float32)
+
+    return np.where((highlights | slits)[holes.labels], 1.0, alpha).astype(np.float32)
 
 
 def _keep_large_components(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
@@ -645,27 +642,29 @@ def _shade(
 ) -> NDArray[np.float32]:
     """How much darker than the modelled field `behind` the `backdrop` pixels nearby are (a
     contact shadow keeps the backdrop's hue): 1 is no shadow; far from any, a wider window."""
-    luma = rgb @ _LUMA
-    weight = backdrop.astype(np.float32)
-    field = np.maximum(behind @ _LUMA, 1e-3)
-    shade = np.ones(luma.shape, dtype=np.float32)
+    field = np.maximum(behind @ LUMA_WEIGHTS, 1e-3)
+    luma = rgb @ LUMA_WEIGHTS
+    nearby = field
     for scale in (8, 1):  # the narrow window last, so it wins wherever it has support
-        size = 2 * max(1, round(radius * scale)) + 1
-        total = cv2.blur(weight, (size, size))
-        mean = cv2.blur(luma * weight, (size, size)) / np.maximum(total, 1e-3)
-        shade = np.where(total > 1e-3, mean / field, shade)
-    return np.clip(shade, 0.0, 1.0).astype(np.float32)
+        nearby = _local_mean(luma, backdrop, radius * scale, fallback=nearby)
+    return np.clip(nearby / field, 0.0, 1.0).astype(np.float32)
 
 
 def _local_mean(
-    rgb: FloatImage, where: NDArray[np.bool_], radius: float, fallback: FloatImage
-) -> FloatImage:
-    """Mean colour of the `where` pixels within `radius`; `fallback` where there are none."""
+    image: NDArray[np.float32],
+    where: NDArray[np.bool_],
+    radius: float,
+    fallback: NDArray[np.float32],
+) -> NDArray[np.float32]:
+    """Mean of `image` (H x W, or H x W x channels) over the `where` pixels within `radius`;
+    `fallback` where there are none."""
     size = 2 * max(1, round(radius)) + 1
     weight = where.astype(np.float32)
-    total = cv2.blur(weight, (size, size))[..., None]
-    colour = cv2.blur(rgb * weight[..., None], (size, size)) / np.maximum(total, 1e-3)
-    return np.where(total > 1e-3, colour, fallback).astype(np.float32)
+    total = cv2.blur(weight, (size, size))
+    if image.ndim == 3:
+        weight, total = weight[..., None], total[..., None]
+    mean = cv2.blur(image * weight, (size, size)) / np.maximum(total, 1e-3)
+    return np.where(total > 1e-3, mean, fallback).astype(np.float32)
 
 
 def _spread_colours(rgb: FloatImage, where: NDArray[np.bool_], radius: float) -> FloatImage:

@@ -10,11 +10,10 @@ import cv2
 import numpy as np
 
 from imaging.cutout import Cutout
-from imaging.image_io import FloatImage
+from imaging.image_io import LUMA_WEIGHTS, FloatImage
 
 # A dark skin tone: a light fringe shows most on it.
 HALO_BACKDROP_RGB = np.array([0.36, 0.24, 0.18], dtype=np.float32)
-_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
 def in_frame(cutout: Cutout, shape: tuple[int, ...]) -> tuple[FloatImage, FloatImage]:
@@ -44,4 +43,4 @@ def halo(rgb: FloatImage, alpha: FloatImage, true_rgb: FloatImage, true_alpha: F
     skin = HALO_BACKDROP_RGB
     ours = alpha[band][:, None] * rgb[band] + (1 - alpha[band][:, None]) * skin
     truth = true_alpha[band][:, None] * true_rgb[band] + (1 - true_alpha[band][:, None]) * skin
-    return float(((ours - truth) @ _LUMA).mean())
+    return float(((ours - truth) @ LUMA_WEIGHTS).mean())

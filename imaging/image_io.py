@@ -36,6 +36,8 @@ _STD_LUMA_QTABLE = np.array(
 )  # fmt: skip
 
 _SRGB_PROFILE = ImageCms.createProfile("sRGB")
+# Rec. 709 weights: luminance from linear RGB, luma from sRGB-encoded values.
+LUMA_WEIGHTS = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from skimage.color import lab2xyz, rgb2lab
 
 from imaging.errors import ImagingError
 from imaging.geometry import Vector, rotate, unit
-from imaging.image_io import FloatImage
+from imaging.image_io import LUMA_WEIGHTS, FloatImage
 from imaging.place import Placement
 from imaging.template import Template
 
@@ -38,7 +38,6 @@ _SKIN_CHROMA_DISTANCE = (
 _MIN_STAT_PIXELS = 200
 _EDGE_MIN_GRADIENT = 0.008  # per pixel, in sRGB: weaker changes are shading, not edges
 _EDGE_OVER_TYPICAL = 4.0  # an edge's gradient is this many times the typical (noise) gradient
-_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 # Immerkær's noise kernel: zero response to constant, linear and quadratic shading.
 _NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
 _NOISE_KERNEL_NORM = 6.0  # sqrt of the sum of its squared weights
@@ -232,7 +231,7 @@ def _look_up(values: FloatImage, table: NDArray[np.float32]) -> FloatImage:
 
 def luminance(linear: FloatImage) -> FloatImage:
     """Relative luminance Y of linear RGB."""
-    return (linear @ _LUMA).astype(np.float32)
+    return (linear @ LUMA_WEIGHTS).astype(np.float32)
 
 
 def visible_fraction(alpha: FloatImage, whole: FloatImage) -> FloatImage:
@@ -381,7 +380,7 @@ def _gradient(gray: FloatImage) -> FloatImage:
 
 
 def _gray(srgb: FloatImage) -> FloatImage:
-    return np.ascontiguousarray(srgb @ _LUMA, dtype=np.float32)
+    return np.ascontiguousarray(srgb @ LUMA_WEIGHTS, dtype=np.float32)
 
 
 def _outside_piece(whole: FloatImage) -> BoolMask:
