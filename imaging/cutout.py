@@ -3,7 +3,8 @@
 The background is modelled from the frame border as a smooth quadratic colour field (so vignettes
 and gradients are allowed), every pixel is scored by its Lab distance to that field with contact
 shadows forgiven, and the matte is then refined at full resolution inside a crop around the piece:
-mixed edge pixels are unmixed against the nearby solid piece colour, the matte is smoothed with a
+mixed edge pixels are unmixed against the nearby solid piece colour (gold's rim, shaded darker than
+its inside, against the colour right inside it), the matte is smoothed with a
 guided filter and made opaque well inside the piece, specks are dropped, small enclosed specular
 highlights are filled, and edge colours are decontaminated so no background fringe survives
 compositing.
@@ -66,6 +67,9 @@ MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
 HIGHLIGHT_EXCESS_L = -1.0
 # Deeper than this inside the piece (px at 2048 px) the matte is opaque.
 OPAQUE_DEPTH_PX = 2.0
+# A rim pixel is a mix of the backdrop and the piece's colour beside it when it lies this close
+# (a share of the two colours' difference) to the line between them.
+COLOUR_LINE_RESIDUAL = 0.15
 DECONTAMINATION_ALPHA_FLOOR = 0.25
 CROP_MARGIN_FRACTION = 0.02
 # Dark structure narrower than twice this (px at 2048 px) is measured against the backdrop around
@@ -325,7 +329,15 @@ def _matte(
     near_solid = cv2.dilate(solid, np.ones((reach, reach), np.uint8)) > 0
     mixed = near_solid & (rough > 0.0) & (rough < 1.0)
     unmixed = _unmixed(rgb, local_behind, piece_colour, mixed)
-    usable = mixed & ~np.isnan(unmixed)
+    # Gold is shaded darkest at its rim, so an edge pixel half backdrop can still depart beyond the
+    # ramp. Where its colour lies on the line from the backdrop to the nearest solid pixel's, it is
+    # unmixed along that line; elsewhere (a rim highlight unlike the colour inside) the ramp holds.
+    rim = near_solid & near_coloured & (rough >= 1.0) & (solid == 0)
+    rim_unmixed = _unmixed(
+        rgb, local_behind, _nearest_colour(rgb, solid > 0), rim, COLOUR_LINE_RESIDUAL
+    )
+    unmixed = np.where(rim, rim_unmixed, unmixed)
+    usable = (mixed | rim) & ~np.isnan(unmixed)
     alpha = np.where(usable, unmixed, rough).astype(np.float32)
 
     radius = max(1, round(pixel_scale))
@@ -358,17 +370,26 @@ def _matte(
 
 
 def _unmixed(
-    rgb: FloatImage, behind: FloatImage, piece_colour: FloatImage, where: NDArray[np.bool_]
+    rgb: FloatImage,
+    behind: FloatImage,
+    piece_colour: FloatImage,
+    where: NDArray[np.bool_],
+    max_residual: float | None = None,
 ) -> FloatImage:
     """At the `where` pixels, coverage as a mix of the piece's colour and the backdrop behind it
-    (linear in coverage); NaN elsewhere and where the two are too alike to tell apart."""
+    (linear in coverage); NaN elsewhere and where the two are too alike to tell apart. With
+    `max_residual`, also NaN where the pixel lies off the line between the two by more than that
+    share of their difference: it is not a mix of these two colours."""
     unmixed = np.full(where.shape, np.nan, dtype=np.float32)
     contrast = piece_colour[where] - behind[where]
     contrast_sq = np.sum(contrast * contrast, axis=1)
-    coverage = np.sum((rgb[where] - behind[where]) * contrast, axis=1) / np.maximum(
-        contrast_sq, 1e-6
-    )
-    unmixed[where] = np.where(contrast_sq > 0.05**2, np.clip(coverage, 0.0, 1.0), np.nan)
+    offset = rgb[where] - behind[where]
+    coverage = np.clip(np.sum(offset * contrast, axis=1) / np.maximum(contrast_sq, 1e-6), 0.0, 1.0)
+    valid = contrast_sq > 0.05**2
+    if max_residual is not None:
+        residual_sq = np.sum((offset - coverage[:, None] * contrast) ** 2, axis=1)
+        valid &= residual_sq <= max_residual**2 * contrast_sq
+    unmixed[where] = np.where(valid, coverage, np.nan)
     return unmixed
 
 
@@ -665,6 +686,18 @@ def _local_mean(
         weight, total = weight[..., None], total[..., None]
     mean = cv2.blur(image * weight, (size, size)) / np.maximum(total, 1e-3)
     return np.where(total > 1e-3, mean, fallback).astype(np.float32)
+
+
+def _nearest_colour(rgb: FloatImage, where: NDArray[np.bool_]) -> FloatImage:
+    """At every pixel, the colour of the nearest `where` pixel (`rgb` itself where there is none)."""
+    if not where.any():
+        return rgb
+    _, nearest = cv2.distanceTransformWithLabels(
+        (~where).astype(np.uint8), cv2.DIST_L2, 3, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    ys, xs = np.nonzero(where)
+    colours = np.concatenate([np.zeros((1, 3), np.float32), rgb[ys, xs]])
+    return colours[nearest]
 
 
 def _spread_colours(rgb: FloatImage, where: NDArray[np.bool_], radius: float) -> FloatImage:

@@ -91,6 +91,19 @@ def test_generated_photos_meet_the_matte_and_halo_targets(
     assert fringe < 0.02
 
 
+# Gold is shaded darkest at its rim, so an edge pixel half backdrop still departs beyond the ramp:
+# the whole rim was taken, an outline a pixel too wide (chain bracelet IoU 0.968). It is unmixed
+# along the line from the backdrop to the nearest solid colour.
+@pytest.mark.parametrize("background", ["white", "light_grey"])
+def test_a_gold_rim_is_unmixed_not_taken_whole(background: str) -> None:
+    photo = make_product_photo(
+        SampleKind.CHAIN_BRACELET, Metal.YELLOW_GOLD, background, 1200, seed=0
+    )
+    iou, fringe = _matte_scores(photo)
+    assert iou >= 0.98
+    assert abs(fringe) < 0.01
+
+
 # Pale neutral metal (silver, white gold) can be as dark as the contact shadow; its slight warmth
 # (b* +1 to +3 on a neutral set, far above the backdrop's own chroma noise) tells it apart. A band's
 # bright rim, as light as the backdrop but for that warmth, is the graph cut's to recover (white gold
