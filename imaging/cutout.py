@@ -23,9 +23,10 @@ metal it recovered. Mixed edge pixels are unmixed against the backdrop right bes
 piece's contact shadow.
 
 Most JPEGs store colour at half the resolution of lightness: from those, next to coloured parts the
-hue is trusted only where it holds across a pixel's neighbours, and fine coloured parts (a gold
-chain, whose hue smears into its link openings and onto the backdrop around it) are judged by their
-lightness alone.
+hue is trusted only where it holds across a pixel's neighbours, the hue a coloured part rings into
+the pixels around it (along its own hue, up to a share of its strength) is discounted, and fine
+coloured parts (a gold chain, whose hue smears into its link openings and onto the backdrop around
+it) are judged by their lightness alone.
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ THIN_RADIUS_PX = 2.0
 THIN_PEAK_RADIUS_PX = 3.0
 # A wire's coverage estimate is good to about a quarter: from 3/4 a pixel is covered, below 1/4 not.
 THIN_COVERAGE_STRETCH = 2.0
+# JPEG rings a strongly coloured part's hue into the pixels around it, across its colour blocks (8 x
+# 8 samples at half resolution): this far (px of the file), up to this share of the part's chroma.
+CHROMA_RINGING_PX = 8.0
+CHROMA_RINGING_SHARE = 0.2
 # JPEG's half-resolution colour smears a coloured part's hue this far (px at 2048 px) around it.
 CHROMA_SMEAR_PX = 6.0
 # A matte whose large parts hold less than this share of it has fallen apart: a chain.
@@ -292,8 +297,9 @@ def _matte(
         outside = departure.distance() <= start
         backdrop = outside & ~_small_holes(outside, SMALL_HOLE_PX * pixel_scale)
         departure = departure.hue_eroded(2 * round(pixel_scale) + 1, backdrop)
+        departure = departure.without_colour_ringing(rgb, behind, _coloured(departure, start))
     distance = departure.distance()
-    coloured = (distance > start + RAMP_WIDTH_DE) & (departure.chroma > NEUTRAL_PIECE_CHROMA)
+    coloured = _coloured(departure, start)
     reach = 2 * round(3.0 * pixel_scale) + 1
     near_coloured = cv2.dilate(coloured.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
     # Pale metal's slight warmth is what tells it from a shadow, so hue weighs more, except near
@@ -367,6 +373,20 @@ def _matte(
     keep = _drop_specks(alpha > 0.5, distance > start + RAMP_WIDTH_DE)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
+
+
+def _hue_offset(lab: NDArray[np.float32], lab_behind: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Each pixel's a*, b* less the backdrop's (H x W x 2). A shadow keeps the backdrop's hue, so
+    the backdrop's is scaled by the pixel's lightness first."""
+    ratio = np.clip(lab[..., 0] / np.maximum(lab_behind[..., 0], 1.0), 0.0, 1.0)
+    return (lab[..., 1:] - lab_behind[..., 1:] * ratio[..., None]).astype(np.float32)
+
+
+def _coloured(departure: _Departure, start: float) -> NDArray[np.bool_]:
+    """Pixels of a coloured part (gold, a stone): well off the backdrop, and not neutral."""
+    return (departure.distance() > start + RAMP_WIDTH_DE) & (
+        departure.chroma > NEUTRAL_PIECE_CHROMA
+    )
 
 
 def _unmixed(
@@ -565,18 +585,13 @@ class _Departure:
     def of(cls, rgb: FloatImage, behind: FloatImage) -> _Departure:
         lab, lab_behind = _lab(rgb), _lab(behind)
         lightness = lab[..., 0] - lab_behind[..., 0]
-        # A shadow keeps the background's hue: compare chroma with the background's, scaled by
-        # lightness.
-        ratio = np.clip(lab[..., 0] / np.maximum(lab_behind[..., 0], 1.0), 0.0, 1.0)
-        hue = np.hypot(
-            lab[..., 1] - lab_behind[..., 1] * ratio, lab[..., 2] - lab_behind[..., 2] * ratio
-        )
+        hue_offset = _hue_offset(lab, lab_behind)
         darker = np.maximum(-lightness - SHADOW_MAX_DARKENING_L, 0.0)
         # Deep neutral shadows count only beyond the allowance; nothing on the set is brighter.
         tone = np.maximum(darker, 2.0 * np.maximum(lightness, 0.0))
         chroma = np.hypot(lab[..., 1], lab[..., 2])
         return cls(
-            hue.astype(np.float32),
+            np.hypot(hue_offset[..., 0], hue_offset[..., 1]).astype(np.float32),
             tone.astype(np.float32),
             chroma.astype(np.float32),
             lab[..., 0].astype(np.float32),
@@ -593,6 +608,24 @@ class _Departure:
         reach = np.ones((2 * size - 1, 2 * size - 1), np.uint8)
         near_backdrop = cv2.dilate(backdrop.astype(np.uint8), reach) > 0
         hue = np.where(coloured & near_backdrop, cv2.erode(self.hue, square), self.hue)
+        return dataclasses.replace(self, hue=hue.astype(np.float32))
+
+    def without_colour_ringing(
+        self, rgb: FloatImage, behind: FloatImage, coloured: NDArray[np.bool_]
+    ) -> _Departure:
+        """The same departure less the hue JPEG rings from `coloured` parts into the pixels around
+        them (a gold link's into its opening, a sapphire's onto the backdrop beside it): along the
+        part's own hue, up to a share of its strength. A departure across that hue (silver's
+        warmth beside a blue stone) still counts, and so does the part's own rim, a real mix."""
+        offset = _hue_offset(_lab(rgb), _lab(behind))
+        source = _local_mean(offset, coloured, CHROMA_RINGING_PX, np.zeros_like(offset))
+        strength = np.hypot(source[..., 0], source[..., 1])
+        u, v = (source[..., i] / np.maximum(strength, 1e-3) for i in (0, 1))
+        a, b = offset[..., 0], offset[..., 1]
+        along, across = a * u + b * v, np.abs(b * u - a * v)
+        unexplained = np.hypot(np.maximum(along - CHROMA_RINGING_SHARE * strength, 0.0), across)
+        rim = cv2.dilate(coloured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        hue = np.where(rim | (along <= 0.0), self.hue, np.minimum(self.hue, unexplained))
         return dataclasses.replace(self, hue=hue.astype(np.float32))
 
     def distance(self, chroma_weight: float = MIN_CHROMA_WEIGHT) -> NDArray[np.float32]:
@@ -684,8 +717,10 @@ def _local_mean(
     total = cv2.blur(weight, (size, size))
     if image.ndim == 3:
         weight, total = weight[..., None], total[..., None]
-    mean = cv2.blur(image * weight, (size, size)) / np.maximum(total, 1e-3)
-    return np.where(total > 1e-3, mean, fallback).astype(np.float32)
+    mean = cv2.blur(image * weight, (size, size))
+    np.divide(mean, np.maximum(total, 1e-3), out=mean)
+    np.copyto(mean, fallback, where=total <= 1e-3)
+    return mean.astype(np.float32, copy=False)
 
 
 def _nearest_colour(rgb: FloatImage, where: NDArray[np.bool_]) -> FloatImage:

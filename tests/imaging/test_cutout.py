@@ -218,6 +218,28 @@ def test_a_fine_gold_chain_from_a_jpeg_keeps_its_link_openings_clear(
     assert fringe < fringe_limit
 
 
+# JPEG rings a coloured part's hue into the pixels around it, across its colour blocks: a gold
+# link's into its opening, a sapphire's onto the backdrop beside a silver prong. Taken for piece, it
+# filled the openings and left light blobs beside the piece (chain bracelet IoU 0.82, halo 0.079;
+# silver ring halo 0.040). Along the part's own hue, up to a share of its strength, it is discounted.
+@pytest.mark.parametrize(
+    ("kind", "metal", "floor", "fringe_limit"),
+    [
+        (SampleKind.CHAIN_BRACELET, Metal.YELLOW_GOLD, 0.88, 0.072),
+        (SampleKind.RING, Metal.SILVER, 0.96, 0.025),
+    ],
+)
+def test_colour_rung_round_a_coloured_part_in_a_jpeg_is_not_taken_for_piece(
+    kind: SampleKind, metal: Metal, floor: float, fringe_limit: float
+) -> None:
+    photo = make_product_photo(kind, metal, "white", long_edge_px=1200, seed=0)
+    encoded = io.BytesIO()
+    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
+    iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
+    assert iou >= floor
+    assert fringe < fringe_limit
+
+
 # Silver from a JPEG: its warmth smears a pixel or two into the contact shadow around it. Unmixed
 # against the unshadowed backdrop, shadowed edge pixels read as partly covered, and the graph cut
 # took the grey shadow along with the grey metal: a light fringe on skin (halo 0.060 and 0.179).
