@@ -92,6 +92,9 @@ SOLID_PIECE_SHARE = 0.95
 SMALL_HOLE_PX = 40.0
 GRAPH_CUT_LONG_EDGE_PX = 800
 GRAPH_CUT_ITERATIONS = 3
+# The cut is seeded with the matte at least this opaque on its reduced copy, where an edge pixel
+# averages several (a pale chain's links, half lit, are rarely opaque throughout).
+GRAPH_CUT_SEED_ALPHA = 0.9
 # Metal whose solid colour is closer to neutral than this (a*b* chroma) may pass for a shadow.
 NEUTRAL_PIECE_CHROMA = 6.0
 # Sharper than this (L* per pixel) is structure of the piece: shadows and vignettes stay far below.
@@ -353,7 +356,12 @@ def _matte(
     alpha[distance <= start] = 0.0  # the filter must not lift plain background or shadows
     alpha = np.maximum(alpha, _thin_coverage(thin, start, pixel_scale))
 
-    recovered = _graph_cut_recovered(rgb, behind, distance, start, alpha, pixel_scale, near_thin)
+    # From a JPEG, smeared hue lifts backdrop beside pale metal close to opaque: only what is fully
+    # opaque seeds the cut there.
+    seed_alpha = 1.0 if chroma_blurred else GRAPH_CUT_SEED_ALPHA
+    recovered = _graph_cut_recovered(
+        rgb, behind, distance, start, alpha, pixel_scale, near_thin, seed_alpha
+    )
     if recovered.any():
         feathered = cv2.ximgproc.guidedFilter(rgb, recovered.astype(np.float32), radius, 1e-4)
         alpha = np.maximum(alpha, np.clip(feathered, 0.0, 1.0)).astype(np.float32)
@@ -482,9 +490,10 @@ def _graph_cut_recovered(
     alpha: FloatImage,
     pixel_scale: float,
     near_thin: NDArray[np.bool_],
+    seed_alpha: float,
 ) -> NDArray[np.bool_]:
-    """Piece pixels the colour matte missed, from a seeded GrabCut on a reduced copy of the crop.
-    Only pixels that depart from the backdrop beyond its noise, too faintly for the matte: the cut
+    """Piece pixels the colour matte missed, from a GrabCut on a reduced copy of the crop seeded
+    with the matte at least `seed_alpha` opaque. Only pixels that depart from the backdrop beyond its noise, too faintly for the matte: the cut
     takes a contact shadow along with silver (both grey), so what looks like plain backdrop or
     shadow is never taken from it."""
     height, width = alpha.shape
@@ -499,6 +508,7 @@ def _graph_cut_recovered(
         start,
         _resize(alpha, size),
         clearance,
+        seed_alpha,
     )
     if not (seeds == cv2.GC_FGD).any():
         return np.zeros(alpha.shape, dtype=bool)
@@ -537,8 +547,10 @@ def _graph_cut_seeds(
     start: float,
     alpha: FloatImage,
     clearance: int,
+    seed_alpha: float,
 ) -> NDArray[np.uint8]:
-    """GrabCut labels: the solid matte is piece; plain background far from structure is not."""
+    """GrabCut labels: the matte at least `seed_alpha` opaque is piece; plain background far from
+    structure is not."""
     lab = _lab(rgb)
     plain_distance = np.linalg.norm(lab - _lab(behind), axis=2)
     lightness = cv2.GaussianBlur(lab[..., 0], (0, 0), 1.0)
@@ -546,7 +558,7 @@ def _graph_cut_seeds(
         cv2.Sobel(lightness, cv2.CV_32F, 1, 0), cv2.Sobel(lightness, cv2.CV_32F, 0, 1)
     )
     sharp = (gradient / 8.0 > STRUCTURE_GRADIENT_L).astype(np.uint8)
-    solid = cv2.erode((alpha >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    solid = cv2.erode((alpha >= seed_alpha).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (clearance, clearance))
     near = cv2.dilate(sharp | solid.astype(np.uint8), disc) > 0
     reach = 2 * round(0.3 * clearance) + 1
