@@ -63,6 +63,9 @@ MIN_CHROMA_WEIGHT = 1.5
 RAMP_WIDTH_DE = 10.0
 # Holes enclosed by the piece up to this fraction of its area may be highlights rather than openings.
 MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
+# Holes a coloured part encloses up to this fraction of its area are openings in it (a chain's links),
+# not the space inside a bangle or a ring.
+MAX_OPENING_FRACTION = 0.02
 # A highlight on a white set is clipped as light as the backdrop; an opening shows the backdrop in
 # the piece's own shadow, darker.
 HIGHLIGHT_EXCESS_L = -1.0
@@ -357,10 +360,16 @@ def _matte(
     alpha = np.maximum(alpha, _thin_coverage(thin, start, pixel_scale))
 
     # From a JPEG, smeared hue lifts backdrop beside pale metal close to opaque: only what is fully
-    # opaque seeds the cut there.
+    # opaque seeds the cut there. And the openings a coloured part encloses (a gold chain's links)
+    # hold the hue it rings into them: what the cut adds there must depart from the backdrop
+    # without the weight pale metal's warmth is given.
     seed_alpha = 1.0 if chroma_blurred else GRAPH_CUT_SEED_ALPHA
+    cut_distance = distance
+    if chroma_blurred:
+        unweighted = np.maximum(departure.distance(), thin)
+        cut_distance = np.where(_openings(coloured), np.minimum(distance, unweighted), distance)
     recovered = _graph_cut_recovered(
-        rgb, behind, distance, start, alpha, pixel_scale, near_thin, seed_alpha
+        rgb, behind, cut_distance, start, alpha, pixel_scale, near_thin, seed_alpha
     )
     if recovered.any():
         feathered = cv2.ximgproc.guidedFilter(rgb, recovered.astype(np.float32), radius, 1e-4)
@@ -388,6 +397,13 @@ def _hue_offset(lab: NDArray[np.float32], lab_behind: NDArray[np.float32]) -> ND
     the backdrop's is scaled by the pixel's lightness first."""
     ratio = np.clip(lab[..., 0] / np.maximum(lab_behind[..., 0], 1.0), 0.0, 1.0)
     return (lab[..., 1:] - lab_behind[..., 1:] * ratio[..., None]).astype(np.float32)
+
+
+def _openings(part: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The holes `part` encloses that are small beside it: a chain's link openings."""
+    holes = regions(~part)
+    small = holes.areas < MAX_OPENING_FRACTION * max(int(np.count_nonzero(part)), 1)
+    return np.asarray((holes.enclosed & small)[holes.labels], dtype=bool)
 
 
 def _coloured(departure: _Departure, start: float) -> NDArray[np.bool_]:
