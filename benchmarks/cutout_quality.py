@@ -7,9 +7,9 @@ Prints a table per kind x metal x background: IoU of alpha > 0.5 against the tru
 (mean luminance excess on dark skin just outside the true edge, 0 is none), seconds per cutout and
 the ceiling (the IoU the true alpha itself scores once every alpha is off by a random 0.05, sd: on a
 wire one or two pixels wide even a near-perfect matte falls far below 0.97), then the worst and
-median IoU. Targets (issue 2): IoU >= 0.97, no halo. --jpeg Q saves each photo
-as a JPEG of quality Q and reads it back first, as an upload would arrive. --mattes writes each
-alpha matte and its error map (white: missed, red: extra) as PNGs for a look.
+median IoU. Targets (issue 2): IoU >= 0.97, no halo. --jpeg Q saves each photo as a JPEG of quality
+Q and reads it back first, as an upload would arrive. --mattes writes each alpha matte and its error
+map (white: missed, red: extra) as PNGs for a look.
 """
 
 from __future__ import annotations

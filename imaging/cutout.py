@@ -4,10 +4,9 @@ The background is modelled from the frame border as a smooth quadratic colour fi
 and gradients are allowed), every pixel is scored by its Lab distance to that field with contact
 shadows forgiven, and the matte is then refined at full resolution inside a crop around the piece:
 mixed edge pixels are unmixed against the nearby solid piece colour (gold's rim, shaded darker than
-its inside, against the colour right inside it), the matte is smoothed with a
-guided filter and made opaque well inside the piece, specks are dropped, small enclosed specular
-highlights are filled, and edge colours are decontaminated so no background fringe survives
-compositing.
+its inside, against the colour right inside it), the matte is smoothed with a guided filter and made
+opaque well inside the piece, specks are dropped, small enclosed specular highlights are filled, and
+edge colours are decontaminated so no background fringe survives compositing.
 
 Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth
 tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
@@ -63,8 +62,8 @@ MIN_CHROMA_WEIGHT = 1.5
 RAMP_WIDTH_DE = 10.0
 # Holes enclosed by the piece up to this fraction of its area may be highlights rather than openings.
 MAX_HIGHLIGHT_HOLE_FRACTION = 0.02
-# Holes a coloured part encloses up to this fraction of its area are openings in it (a chain's links),
-# not the space inside a bangle or a ring.
+# Holes a coloured part encloses up to this fraction of its area are openings in it (a chain's
+# links), not the space inside a bangle or a ring.
 MAX_OPENING_FRACTION = 0.02
 # A highlight on a white set is clipped as light as the backdrop; an opening shows the backdrop in
 # the piece's own shadow, darker.
@@ -509,9 +508,9 @@ def _graph_cut_recovered(
     seed_alpha: float,
 ) -> NDArray[np.bool_]:
     """Piece pixels the colour matte missed, from a GrabCut on a reduced copy of the crop seeded
-    with the matte at least `seed_alpha` opaque. Only pixels that depart from the backdrop beyond its noise, too faintly for the matte: the cut
-    takes a contact shadow along with silver (both grey), so what looks like plain backdrop or
-    shadow is never taken from it."""
+    with the matte at least `seed_alpha` opaque. Only pixels that depart from the backdrop beyond
+    its noise, too faintly for the matte: the cut takes a contact shadow along with silver (both
+    grey), so what looks like plain backdrop or shadow is never taken from it."""
     height, width = alpha.shape
     scale = min(1.0, GRAPH_CUT_LONG_EDGE_PX / max(height, width))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -752,7 +751,7 @@ def _local_mean(
 
 
 def _nearest_colour(rgb: FloatImage, where: NDArray[np.bool_]) -> FloatImage:
-    """At every pixel, the colour of the nearest `where` pixel (`rgb` itself where there is none)."""
+    """At every pixel, the colour of the nearest `where` pixel (`rgb` itself if there is none)."""
     if not where.any():
         return rgb
     _, nearest = cv2.distanceTransformWithLabels(

@@ -232,7 +232,8 @@ def test_a_fine_gold_chain_from_a_jpeg_keeps_its_link_openings_clear(
 # JPEG rings a coloured part's hue into the pixels around it, across its colour blocks: a gold
 # link's into its opening, a sapphire's onto the backdrop beside a silver prong. Taken for piece, it
 # filled the openings and left light blobs beside the piece (chain bracelet IoU 0.82, halo 0.079;
-# silver ring halo 0.040). Along the part's own hue, up to a share of its strength, it is discounted.
+# silver ring halo 0.040). Along the part's own hue, up to a share of its strength, it no longer
+# counts.
 @pytest.mark.parametrize(
     ("kind", "metal", "floor", "fringe_limit"),
     [
