@@ -23,6 +23,13 @@ def _matte_scores(photo: ProductPhoto, source: SourceImage | None = None) -> tup
     return matte_iou(alpha, photo.true_alpha), halo(rgb, alpha, photo.true_rgb, photo.true_alpha)
 
 
+def _from_jpeg(photo: ProductPhoto, quality: int = 90) -> SourceImage:
+    """`photo` saved as a JPEG (colour at half resolution, 4:2:0, as uploads arrive) and read back."""
+    encoded = io.BytesIO()
+    to_pil(photo.rgb).save(encoded, format="JPEG", quality=quality)
+    return load_image(encoded.getvalue())
+
+
 def _disc_photo(background: float = 0.96) -> tuple[FloatImage, FloatImage]:
     """A gold disc with a contact shadow on a vignetted plain background, with its true alpha."""
     size, scale = 400, 4
@@ -200,9 +207,7 @@ def test_chain_link_openings_stay_open_where_the_matte_breaks() -> None:
 )
 def test_gold_from_a_jpeg_leaves_no_fringe(kind: SampleKind, metal: Metal, background: str) -> None:
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
-    iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
+    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
     assert iou >= 0.97
     assert fringe < 0.02
 
@@ -222,9 +227,7 @@ def test_a_fine_gold_chain_from_a_jpeg_keeps_its_link_openings_clear(
     kind: SampleKind, metal: Metal, floor: float, fringe_limit: float
 ) -> None:
     photo = make_product_photo(kind, metal, "white", long_edge_px=1600, seed=0)
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
-    iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
+    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
     assert iou >= floor
     assert fringe < fringe_limit
 
@@ -245,9 +248,7 @@ def test_colour_rung_round_a_coloured_part_in_a_jpeg_is_not_taken_for_piece(
     kind: SampleKind, metal: Metal, floor: float, fringe_limit: float
 ) -> None:
     photo = make_product_photo(kind, metal, "white", long_edge_px=1200, seed=0)
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
-    iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
+    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
     assert iou >= floor
     assert fringe < fringe_limit
 
@@ -257,9 +258,7 @@ def test_a_gold_chain_bracelet_from_a_jpeg_keeps_its_link_openings_clear() -> No
     # the link openings for piece, weighted as pale metal's warmth would be, and the render showed
     # light grey blobs inside the links (IoU 0.902, 7135 pixels taken).
     photo = make_product_photo(SampleKind.CHAIN_BRACELET, Metal.YELLOW_GOLD, "white", 1600, seed=0)
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
-    iou, _ = _matte_scores(photo, load_image(encoded.getvalue()))
+    iou, _ = _matte_scores(photo, _from_jpeg(photo))
     assert iou >= 0.93
 
 
@@ -273,9 +272,7 @@ def test_silver_from_a_jpeg_leaves_its_contact_shadow_behind(
     kind: SampleKind, fringe_limit: float
 ) -> None:
     photo = make_product_photo(kind, Metal.SILVER, "white", long_edge_px=1200, seed=0)
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
-    iou, fringe = _matte_scores(photo, load_image(encoded.getvalue()))
+    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
     assert iou >= 0.9
     assert fringe < fringe_limit
 
@@ -284,9 +281,7 @@ def test_a_pale_band_from_a_jpeg_has_no_slits_for_the_skin_to_show_through() -> 
     # Pale metal whose tone a shadow could explain breaks up into slits a pixel or two wide; once the
     # band was stretched round a wrist they showed the skin as dark dashes (58 small holes before).
     photo = make_product_photo(SampleKind.BANGLE, Metal.WHITE_GOLD, "white", 1600, seed=0)
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=90)
-    alpha = cut_out(load_image(encoded.getvalue())).alpha
+    alpha = cut_out(_from_jpeg(photo)).alpha
     holes = regions(alpha <= 0.5)
     opening = holes.areas[holes.enclosed].max()  # the bangle's own
     small = holes.enclosed & (holes.areas < 0.01 * opening)
@@ -299,7 +294,5 @@ def test_a_pale_bezel_beside_a_coloured_stone_stays_whole_in_a_jpeg() -> None:
     photo = make_product_photo(
         SampleKind.STUD_EARRINGS, Metal.WHITE_GOLD, "white", long_edge_px=2400, seed=2
     )
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=95)
-    iou, _ = _matte_scores(photo, load_image(encoded.getvalue()))
+    iou, _ = _matte_scores(photo, _from_jpeg(photo, quality=95))
     assert iou >= 0.96
