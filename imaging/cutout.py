@@ -332,24 +332,7 @@ def _matte(
     # backdrop beside a pixel is mostly pale wire.
     shade = _shade(rgb, behind, distance <= start, 2.0 * pixel_scale)
     local_behind = behind * np.where(near_thin, 1.0, shade)[..., None]
-
-    # Mixed edge pixels: unmix against the solid piece colour nearby, which is linear in coverage.
-    solid = cv2.erode((rough >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8))
-    piece_colour = _spread_colours(rgb, solid > 0, radius=2.0 * pixel_scale)
-    reach = 2 * round(2.0 * pixel_scale) + 3
-    near_solid = cv2.dilate(solid, np.ones((reach, reach), np.uint8)) > 0
-    mixed = near_solid & (rough > 0.0) & (rough < 1.0)
-    unmixed = _unmixed(rgb, local_behind, piece_colour, mixed)
-    # Gold is shaded darkest at its rim, so an edge pixel half backdrop can still depart beyond the
-    # ramp. Where its colour lies on the line from the backdrop to the nearest solid pixel's, it is
-    # unmixed along that line; elsewhere (a rim highlight unlike the colour inside) the ramp holds.
-    rim = near_solid & near_coloured & (rough >= 1.0) & (solid == 0)
-    rim_unmixed = _unmixed(
-        rgb, local_behind, _nearest_colour(rgb, solid > 0), rim, COLOUR_LINE_RESIDUAL
-    )
-    unmixed = np.where(rim, rim_unmixed, unmixed)
-    usable = (mixed | rim) & ~np.isnan(unmixed)
-    alpha = np.where(usable, unmixed, rough).astype(np.float32)
+    alpha = _edge_alpha(rgb, local_behind, rough, near_coloured, pixel_scale)
 
     radius = max(1, round(pixel_scale))
     alpha = np.clip(cv2.ximgproc.guidedFilter(rgb, alpha, radius, 1e-4), 0.0, 1.0).astype(
@@ -389,6 +372,33 @@ def _matte(
     keep = _drop_specks(alpha > 0.5, distance > start + RAMP_WIDTH_DE)
     keep = cv2.dilate(keep.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return np.where(keep, alpha, 0.0).astype(np.float32)
+
+
+def _edge_alpha(
+    rgb: FloatImage,
+    local_behind: FloatImage,
+    rough: FloatImage,
+    near_coloured: NDArray[np.bool_],
+    pixel_scale: float,
+) -> FloatImage:
+    """The `rough` matte with its mixed edge pixels unmixed against the solid piece colour nearby,
+    which is linear in coverage."""
+    solid = cv2.erode((rough >= 1.0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    piece_colour = _spread_colours(rgb, solid > 0, radius=2.0 * pixel_scale)
+    reach = 2 * round(2.0 * pixel_scale) + 3
+    near_solid = cv2.dilate(solid, np.ones((reach, reach), np.uint8)) > 0
+    mixed = near_solid & (rough > 0.0) & (rough < 1.0)
+    unmixed = _unmixed(rgb, local_behind, piece_colour, mixed)
+    # Gold is shaded darkest at its rim, so an edge pixel half backdrop can still depart beyond the
+    # ramp. Where its colour lies on the line from the backdrop to the nearest solid pixel's, it is
+    # unmixed along that line; elsewhere (a rim highlight unlike the colour inside) the ramp holds.
+    rim = near_solid & near_coloured & (rough >= 1.0) & (solid == 0)
+    rim_unmixed = _unmixed(
+        rgb, local_behind, _nearest_colour(rgb, solid > 0), rim, COLOUR_LINE_RESIDUAL
+    )
+    unmixed = np.where(rim, rim_unmixed, unmixed)
+    usable = (mixed | rim) & ~np.isnan(unmixed)
+    return np.where(usable, unmixed, rough).astype(np.float32)
 
 
 def _hue_offset(lab: NDArray[np.float32], lab_behind: NDArray[np.float32]) -> NDArray[np.float32]:
