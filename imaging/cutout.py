@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from scipy import ndimage
 
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import LUMA_WEIGHTS, FloatImage, SourceImage
@@ -68,6 +69,10 @@ MAX_OPENING_FRACTION = 0.02
 # A highlight on a white set is clipped as light as the backdrop; an opening shows the backdrop in
 # the piece's own shadow, darker.
 HIGHLIGHT_EXCESS_L = -1.0
+# A hole lighter than most of the open backdrop is no opening, up to this fraction of the piece's
+# area (a ring's or a bangle's inside is larger): a stone's white facets on a white set.
+MAX_LIT_HOLE_FRACTION = 0.05
+LIT_BACKDROP_PERCENTILE = 90.0
 # Deeper than this inside the piece (px at 2048 px) the matte is opaque.
 OPAQUE_DEPTH_PX = 2.0
 # A rim pixel is a mix of the backdrop and the piece's colour beside it when it lies this close
@@ -678,7 +683,8 @@ def _fill_holes(
 ) -> FloatImage:
     """Fill the enclosed holes that are piece, not openings: small ones at least as light as the
     background (`lightness_gap`: L* over the backdrop's), specular highlights, where an opening
-    lies in the piece's shadow; and slits a couple of pixels wide away from chains (`near_thin`),
+    lies in the piece's shadow; holes whose typical pixel is lighter than most of the open
+    backdrop (a stone's white facets on a white set), which no opening is; and slits a couple of pixels wide away from chains (`near_thin`),
     pale metal whose faint evidence broke up, where an opening that narrow would not show the
     backdrop. Left open, slits let the skin through as dark dashes once a band is stretched round
     a wrist."""
@@ -692,6 +698,14 @@ def _fill_holes(
         holes.areas, 1
     )
     highlights = holes.enclosed & small & (mean_excess > HIGHLIGHT_EXCESS_L)
+    # The median, as a hole takes in the darker rim pixels the matte left out around it.
+    backdrop = (alpha <= 0.5) & ~holes.enclosed[holes.labels]
+    if np.any(backdrop):
+        lit_level = float(np.percentile(lightness_gap[backdrop], LIT_BACKDROP_PERCENTILE))
+        candidates = np.flatnonzero(holes.enclosed & (holes.areas <= MAX_LIT_HOLE_FRACTION * area))
+        if candidates.size:
+            medians = np.asarray(ndimage.median(lightness_gap, holes.labels, candidates))
+            highlights[candidates[medians > lit_level]] = True
 
     size = 2 * round(pixel_scale) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
