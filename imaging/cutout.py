@@ -11,7 +11,8 @@ edge colours are decontaminated so no background fringe survives compositing.
 Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth
 tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
 against the lightness threshold (except next to coloured parts, whose soft edges it would only
-widen). A pale chain's wire is too thin for either: it shows as a dark line against the backdrop
+widen), and where the lit side of a wire is as light as the backdrop, a pixel's warmth over that
+of the solid metal beside it is how much of it the metal covers. A pale chain's wire is too thin for either: it shows as a dark line against the backdrop
 right around it, which a soft contact shadow never is, and how much of a pixel it covers is read
 against the darkest pixel of the wire nearby. What the colour matte still misses, a graph
 cut (GrabCut) on a reduced copy recovers: it is seeded with the certain piece and the certain
@@ -104,6 +105,10 @@ GRAPH_CUT_ITERATIONS = 3
 GRAPH_CUT_SEED_ALPHA = 0.9
 # Metal whose solid colour is closer to neutral than this (a*b* chroma) may pass for a shadow.
 NEUTRAL_PIECE_CHROMA = 6.0
+# Pale metal's own hue, to read its edge pixels' coverage against, is taken within this radius
+# (px at 2048 px).
+HUE_COVERAGE_RADIUS_PX = 3.0
+PALE_SOLID_ALPHA = 0.9
 # Sharper than this (L* per pixel) is structure of the piece: shadows and vignettes stay far below.
 STRUCTURE_GRADIENT_L = 3.0
 # Background seeds keep this share of the crop's long edge away from any structure (a radius).
@@ -158,11 +163,15 @@ class BackgroundModel:
         return RAMP_START_DE + 2.0 * self.noise_de
 
     @property
+    def chroma_start_de(self) -> float:
+        """Hue departure from the backdrop where the piece starts: above its chroma noise."""
+        return max(MIN_CHROMA_START_DE, CHROMA_NOISE_SIGMAS * self.chroma_noise)
+
+    @property
     def chroma_weight(self) -> float:
         """How much a hue difference counts against a lightness one: the chroma the backdrop's
         own noise never reaches weighs as much as the lightness its noise never reaches."""
-        chroma_start = max(MIN_CHROMA_START_DE, CHROMA_NOISE_SIGMAS * self.chroma_noise)
-        return max(MIN_CHROMA_WEIGHT, self.start_de / chroma_start)
+        return max(MIN_CHROMA_WEIGHT, self.start_de / self.chroma_start_de)
 
     def render(self, frame_size: tuple[int, int], box: tuple[int, int, int, int]) -> FloatImage:
         """The modelled background over `box` = (x0, y0, x1, y1) of a frame of `frame_size` (w, h)."""
@@ -369,6 +378,11 @@ def _matte(
         alpha = np.where(rim & ~np.isnan(unmixed), np.maximum(alpha, unmixed), alpha)
         alpha = alpha.astype(np.float32)
 
+    if not chroma_blurred:
+        hue_coverage = _hue_coverage(
+            departure, alpha, near_coloured, background.chroma_start_de, pixel_scale
+        )
+        alpha = np.maximum(alpha, hue_coverage)
     alpha = _fill_holes(alpha, departure.lightness_gap, near_thin, pixel_scale)
     # Softness belongs to the edge: well inside the piece the matte is opaque (pale metal whose
     # evidence is faint would otherwise show the skin through it).
@@ -404,6 +418,30 @@ def _edge_alpha(
     unmixed = np.where(rim, rim_unmixed, unmixed)
     usable = (mixed | rim) & ~np.isnan(unmixed)
     return np.where(usable, unmixed, rough).astype(np.float32)
+
+
+def _hue_coverage(
+    departure: _Departure,
+    alpha: FloatImage,
+    near_coloured: NDArray[np.bool_],
+    chroma_start: float,
+    pixel_scale: float,
+) -> FloatImage:
+    """Coverage of pale metal's edge pixels read from their hue. The lit side of a silver wire can
+    be as light as the backdrop, and then its slight warmth is all that tells it apart; that warmth
+    mixes with a neutral backdrop linearly in coverage, so a pixel's hue departure over that of the
+    solid pale metal nearby is how much of the pixel the metal covers. Only where both are beyond
+    the backdrop's chroma noise (`chroma_start`), and not next to coloured parts."""
+    pale = (
+        (alpha >= PALE_SOLID_ALPHA)
+        & (departure.chroma < NEUTRAL_PIECE_CHROMA)
+        & (departure.hue > chroma_start)
+    )
+    none = np.zeros_like(departure.hue)
+    metal_hue = _local_mean(departure.hue, pale, HUE_COVERAGE_RADIUS_PX * pixel_scale, none)
+    usable = (metal_hue > 0.0) & (departure.hue > chroma_start) & ~near_coloured
+    coverage = np.clip(departure.hue / np.maximum(metal_hue, 1e-3), 0.0, 1.0)
+    return np.where(usable, coverage, 0.0).astype(np.float32)
 
 
 def _hue_offset(lab: NDArray[np.float32], lab_behind: NDArray[np.float32]) -> NDArray[np.float32]:

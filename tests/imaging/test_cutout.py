@@ -124,10 +124,10 @@ def test_a_gold_rim_is_unmixed_not_taken_whole(background: str) -> None:
         (SampleKind.STUD_EARRINGS, Metal.WHITE_GOLD, "light_grey", 0.97),
         (SampleKind.RING, Metal.SILVER, "light_grey", 0.97),
         (SampleKind.DROP_EARRINGS, Metal.SILVER, "white", 0.97),
-        (SampleKind.RING, Metal.WHITE_GOLD, "light_grey", 0.94),
-        (SampleKind.BANGLE, Metal.SILVER, "white", 0.95),
-        (SampleKind.BANGLE, Metal.SILVER, "light_grey", 0.95),
-        (SampleKind.BANGLE, Metal.WHITE_GOLD, "white", 0.92),
+        (SampleKind.BANGLE, Metal.SILVER, "white", 0.97),
+        (SampleKind.BANGLE, Metal.SILVER, "light_grey", 0.97),
+        (SampleKind.RING, Metal.WHITE_GOLD, "light_grey", 0.95),
+        (SampleKind.BANGLE, Metal.WHITE_GOLD, "white", 0.95),
     ],
 )
 def test_pale_metal_is_recovered_where_it_matches_a_shadow(
@@ -147,6 +147,27 @@ def test_white_facets_on_a_white_set_are_kept() -> None:
     photo = make_product_photo(SampleKind.STUD_EARRINGS, Metal.ROSE_GOLD, "white", 1200, seed=0)
     iou, fringe = _matte_scores(photo)
     assert iou >= 0.99
+    assert fringe < 0.02
+
+
+# The lit side of a pale wire can be as light as the backdrop, its slight warmth (b* +1 to +3)
+# all that tells it apart; the ramp read it as a few percent covered (silver chain 0.745, chain
+# bracelet 0.884, white-gold bangle 0.937). Warmth mixes with a neutral backdrop linearly in
+# coverage, so it is read against the warmth of the solid metal beside it.
+@pytest.mark.parametrize(
+    ("kind", "metal", "background", "floor"),
+    [
+        (SampleKind.CHAIN, Metal.SILVER, "white", 0.83),
+        (SampleKind.CHAIN_BRACELET, Metal.SILVER, "white", 0.95),
+        (SampleKind.BANGLE, Metal.WHITE_GOLD, "light_grey", 0.95),
+    ],
+)
+def test_the_lit_side_of_pale_metal_is_read_from_its_warmth(
+    kind: SampleKind, metal: Metal, background: str, floor: float
+) -> None:
+    photo = make_product_photo(kind, metal, background, 1200, seed=0)
+    iou, fringe = _matte_scores(photo)
+    assert iou >= floor
     assert fringe < 0.02
 
 
