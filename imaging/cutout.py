@@ -26,7 +26,8 @@ Most JPEGs store colour at half the resolution of lightness: from those, next to
 hue is trusted only where it holds across a pixel's neighbours, the hue a coloured part rings into
 the pixels around it (along its own hue, up to a share of its strength) is discounted, and fine
 coloured parts (a gold chain, whose hue smears into its link openings and onto the backdrop around
-it) are judged by their lightness alone.
+it) are judged by their lightness alone. Where the outline rests on faint hue alone, it follows the
+colour blocks in steps, and is smoothed at their scale.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ CHROMA_RINGING_PX = 8.0
 CHROMA_RINGING_SHARE = 0.2
 # JPEG's half-resolution colour smears a coloured part's hue this far (px at 2048 px) around it.
 CHROMA_SMEAR_PX = 6.0
+# An outline that rests on faint hue alone follows JPEG's colour blocks in steps; it is smoothed at
+# this scale (Gaussian sigma, px at 2048 px).
+BLOCK_OUTLINE_SIGMA_PX = 3.0
 # A matte whose large parts hold less than this share of it has fallen apart: a chain.
 SOLID_PIECE_SHARE = 0.95
 # Holes in a piece smaller than this square (px at 2048 px) are gaps in its setting, not openings.
@@ -378,7 +382,13 @@ def _matte(
         alpha = np.where(rim & ~np.isnan(unmixed), np.maximum(alpha, unmixed), alpha)
         alpha = alpha.astype(np.float32)
 
-    if not chroma_blurred:
+    if chroma_blurred:
+        # Hue barely beyond the noise, with no lightness to back it, is what JPEG's colour
+        # blocks smear onto the backdrop beside pale metal.
+        lightness_evidence = np.maximum(departure.tone, thin)
+        faint = (lightness_evidence <= start) & (distance < start + RAMP_WIDTH_DE) & ~near_thin
+        alpha = _without_block_bumps(alpha, faint, pixel_scale)
+    else:
         hue_coverage = _hue_coverage(
             departure, alpha, near_coloured, background.chroma_start_de, pixel_scale
         )
@@ -442,6 +452,21 @@ def _hue_coverage(
     usable = (metal_hue > 0.0) & (departure.hue > chroma_start) & ~near_coloured
     coverage = np.clip(departure.hue / np.maximum(metal_hue, 1e-3), 0.0, 1.0)
     return np.where(usable, coverage, 0.0).astype(np.float32)
+
+
+def _without_block_bumps(
+    alpha: FloatImage, faint: NDArray[np.bool_], pixel_scale: float
+) -> FloatImage:
+    """`alpha` without the bumps its outline takes where it rests on `faint` evidence alone: the
+    parts of the matte outside its own outline smoothed at the scale of JPEG's colour blocks, with
+    the soft edge around them. A straight or gently curved outline stays where it is, as the
+    smoothed outline passes through it."""
+    piece = (alpha > 0.5).astype(np.float32)
+    smooth = cv2.GaussianBlur(piece, (0, 0), BLOCK_OUTLINE_SIGMA_PX * pixel_scale) > 0.5
+    outside = faint & ~smooth
+    bumps = (outside & (alpha > 0.5)).astype(np.uint8)
+    around = cv2.dilate(bumps, np.ones((5, 5), np.uint8)) > 0
+    return np.where(around & outside, 0.0, alpha).astype(np.float32)
 
 
 def _hue_offset(lab: NDArray[np.float32], lab_behind: NDArray[np.float32]) -> NDArray[np.float32]:
