@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import LUMA_WEIGHTS, FloatImage, SourceImage
@@ -763,12 +762,14 @@ def _fill_holes(
     highlights = holes.enclosed & small & (mean_excess > HIGHLIGHT_EXCESS_L)
     # The median, as a hole takes in the darker rim pixels the matte left out around it.
     backdrop = (alpha <= 0.5) & ~holes.enclosed[holes.labels]
-    if np.any(backdrop):
-        lit_level = float(np.percentile(lightness_gap[backdrop], LIT_BACKDROP_PERCENTILE))
-        candidates = np.flatnonzero(holes.enclosed & (holes.areas <= MAX_LIT_HOLE_FRACTION * area))
-        if candidates.size:
-            medians = np.asarray(ndimage.median(lightness_gap, holes.labels, candidates))
-            highlights[candidates[medians > lit_level]] = True
+    candidates = holes.enclosed & (holes.areas <= MAX_LIT_HOLE_FRACTION * area)
+    if np.any(backdrop) and np.any(candidates):
+        # Every 7th backdrop pixel is plenty for a percentile of its noise.
+        sampled = lightness_gap.ravel()[::7][backdrop.ravel()[::7]]
+        lit_level = np.percentile(sampled, LIT_BACKDROP_PERCENTILE)
+        within = candidates[holes.labels]
+        medians = _median_per_label(lightness_gap[within], holes.labels[within], count)
+        highlights |= candidates & (medians > lit_level)
 
     size = 2 * round(pixel_scale) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
@@ -778,6 +779,23 @@ def _fill_holes(
     slits = holes.enclosed & ~has_wide_part & ~by_a_chain
 
     return np.where((highlights | slits)[holes.labels], 1.0, alpha).astype(np.float32)
+
+
+def _median_per_label(
+    values: NDArray[np.float32], labels: NDArray[np.int32], count: int
+) -> NDArray[np.float64]:
+    """The median of `values` (1-D) over each of the `count` labels, `labels` giving each value's
+    (NaN for a label with no value)."""
+    order = np.lexsort((values, labels))
+    sizes = np.bincount(labels, minlength=count)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    sorted_values = values[order].astype(np.float64)
+    medians = np.full(count, np.nan)
+    present = sizes > 0
+    low = starts[present] + (sizes[present] - 1) // 2
+    high = starts[present] + sizes[present] // 2
+    medians[present] = (sorted_values[low] + sorted_values[high]) / 2.0
+    return medians
 
 
 def _keep_large_components(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
