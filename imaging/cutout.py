@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import LUMA_WEIGHTS, FloatImage, SourceImage
-from imaging.regions import regions
+from imaging.regions import Regions, regions
 
 ANALYSIS_LONG_EDGE_PX = 768
 BORDER_FRACTION = 0.04
@@ -460,8 +460,8 @@ def _without_block_bumps(
     parts of the matte outside its own outline smoothed at the scale of JPEG's colour blocks, with
     the soft edge around them. A straight or gently curved outline stays where it is, as the
     smoothed outline passes through it."""
-    piece = (alpha > 0.5).astype(np.float32)
-    smooth = cv2.GaussianBlur(piece, (0, 0), BLOCK_OUTLINE_SIGMA_PX * pixel_scale) > 0.5
+    piece = np.where(alpha > 0.5, np.uint8(255), np.uint8(0))  # 8 bits: a quarter of the memory
+    smooth = cv2.GaussianBlur(piece, (0, 0), BLOCK_OUTLINE_SIGMA_PX * pixel_scale) > 127
     outside = faint & ~smooth
     bumps = (outside & (alpha > 0.5)).astype(np.uint8)
     around = cv2.dilate(bumps, np.ones((5, 5), np.uint8)) > 0
@@ -760,16 +760,19 @@ def _fill_holes(
         holes.areas, 1
     )
     highlights = holes.enclosed & small & (mean_excess > HIGHLIGHT_EXCESS_L)
-    # The median, as a hole takes in the darker rim pixels the matte left out around it.
-    backdrop = (alpha <= 0.5) & ~holes.enclosed[holes.labels]
+    # By the median, as a hole takes in the darker rim pixels the matte left out around it.
+    # The open backdrop: regions of `alpha <= 0.5` (label 0 is the piece) that reach the border.
+    # Every 7th pixel is plenty for a percentile of its noise, and spares full-size copies.
+    sampled_labels = holes.labels.ravel()[::7]
+    open_backdrop = (sampled_labels > 0) & ~holes.enclosed[sampled_labels]
     candidates = holes.enclosed & (holes.areas <= MAX_LIT_HOLE_FRACTION * area)
-    if np.any(backdrop) and np.any(candidates):
-        # Every 7th backdrop pixel is plenty for a percentile of its noise.
-        sampled = lightness_gap.ravel()[::7][backdrop.ravel()[::7]]
+    if np.any(open_backdrop) and np.any(candidates):
+        sampled = lightness_gap.ravel()[::7][open_backdrop]
         lit_level = np.percentile(sampled, LIT_BACKDROP_PERCENTILE)
-        within = candidates[holes.labels]
-        medians = _median_per_label(lightness_gap[within], holes.labels[within], count)
-        highlights |= candidates & (medians > lit_level)
+        for label in np.flatnonzero(candidates):
+            inside = _inside_box(holes, label)
+            hole = holes.labels[inside] == label
+            highlights[label] |= bool(np.median(lightness_gap[inside][hole]) > lit_level)
 
     size = 2 * round(pixel_scale) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
@@ -781,21 +784,10 @@ def _fill_holes(
     return np.where((highlights | slits)[holes.labels], 1.0, alpha).astype(np.float32)
 
 
-def _median_per_label(
-    values: NDArray[np.float32], labels: NDArray[np.int32], count: int
-) -> NDArray[np.float64]:
-    """The median of `values` (1-D) over each of the `count` labels, `labels` giving each value's
-    (NaN for a label with no value)."""
-    order = np.lexsort((values, labels))
-    sizes = np.bincount(labels, minlength=count)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    sorted_values = values[order].astype(np.float64)
-    medians = np.full(count, np.nan)
-    present = sizes > 0
-    low = starts[present] + (sizes[present] - 1) // 2
-    high = starts[present] + sizes[present] // 2
-    medians[present] = (sorted_values[low] + sorted_values[high]) / 2.0
-    return medians
+def _inside_box(holes: Regions, label: int) -> tuple[slice, slice]:
+    """The rows and columns of the box around region `label`."""
+    left, top, width, height = (int(v) for v in holes.stats[label, :4])
+    return slice(top, top + height), slice(left, left + width)
 
 
 def _keep_large_components(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
