@@ -12,9 +12,10 @@ Pale neutral metal (silver, white gold) can be as dark as the contact shadow. It
 tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
 against the lightness threshold (except next to coloured parts, whose soft edges it would only
 widen), and where the lit side of a wire is as light as the backdrop, a pixel's warmth over that
-of the solid metal beside it is how much of it the metal covers. A pale chain's wire is too thin for either: it shows as a dark line against the backdrop
-right around it, which a soft contact shadow never is, and how much of a pixel it covers is read
-against the darkest pixel of the wire nearby. What the colour matte still misses, a graph
+of the solid metal beside it is how much of it the metal covers. A pale chain's wire is too thin
+for either: it shows as a dark line against the backdrop right around it, which a soft contact
+shadow never is, and how much of a pixel it covers is read against the darkest pixel of the wire
+nearby. What the colour matte still misses, a graph
 cut (GrabCut) on a reduced copy recovers: it is seeded with the certain piece and the certain
 background far from any structure, and it closes the outline along the piece's sharp edges, which
 soft shadows never have. What it adds must still depart from the backdrop beyond the noise (it
@@ -41,7 +42,7 @@ from numpy.typing import NDArray
 
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import LUMA_WEIGHTS, FloatImage, SourceImage
-from imaging.regions import Regions, regions
+from imaging.regions import regions
 
 ANALYSIS_LONG_EDGE_PX = 768
 BORDER_FRACTION = 0.04
@@ -111,7 +112,7 @@ NEUTRAL_PIECE_CHROMA = 6.0
 # Pale metal's own hue, to read its edge pixels' coverage against, is taken within this radius
 # (px at 2048 px).
 HUE_COVERAGE_RADIUS_PX = 3.0
-PALE_SOLID_ALPHA = 0.9
+PALE_SOLID_ALPHA = 0.9  # from this alpha, pale metal counts as solid
 # Sharper than this (L* per pixel) is structure of the piece: shadows and vignettes stay far below.
 STRUCTURE_GRADIENT_L = 3.0
 # Background seeds keep this share of the crop's long edge away from any structure (a radius).
@@ -746,10 +747,10 @@ def _fill_holes(
     """Fill the enclosed holes that are piece, not openings: small ones at least as light as the
     background (`lightness_gap`: L* over the backdrop's), specular highlights, where an opening
     lies in the piece's shadow; holes whose typical pixel is lighter than most of the open
-    backdrop (a stone's white facets on a white set), which no opening is; and slits a couple of pixels wide away from chains (`near_thin`),
-    pale metal whose faint evidence broke up, where an opening that narrow would not show the
-    backdrop. Left open, slits let the skin through as dark dashes once a band is stretched round
-    a wrist."""
+    backdrop (a stone's white facets on a white set), which no opening is; and slits a couple of
+    pixels wide away from chains (`near_thin`), pale metal whose faint evidence broke up, where an
+    opening that narrow would not show the backdrop. Left open, slits let the skin through as dark
+    dashes once a band is stretched round a wrist."""
     holes = regions(alpha <= 0.5)
     count = len(holes.stats)
     index = holes.labels.ravel()
@@ -760,7 +761,6 @@ def _fill_holes(
         holes.areas, 1
     )
     highlights = holes.enclosed & small & (mean_excess > HIGHLIGHT_EXCESS_L)
-    # By the median, as a hole takes in the darker rim pixels the matte left out around it.
     # The open backdrop: regions of `alpha <= 0.5` (label 0 is the piece) that reach the border.
     # Every 7th pixel is plenty for a percentile of its noise, and spares full-size copies.
     sampled_labels = holes.labels.ravel()[::7]
@@ -769,8 +769,9 @@ def _fill_holes(
     if np.any(open_backdrop) and np.any(candidates):
         sampled = lightness_gap.ravel()[::7][open_backdrop]
         lit_level = np.percentile(sampled, LIT_BACKDROP_PERCENTILE)
+        # By the median, as a hole takes in the darker rim pixels the matte left out around it.
         for label in np.flatnonzero(candidates):
-            inside = _inside_box(holes, label)
+            inside = holes.box(label)
             hole = holes.labels[inside] == label
             highlights[label] |= bool(np.median(lightness_gap[inside][hole]) > lit_level)
 
@@ -782,12 +783,6 @@ def _fill_holes(
     slits = holes.enclosed & ~has_wide_part & ~by_a_chain
 
     return np.where((highlights | slits)[holes.labels], 1.0, alpha).astype(np.float32)
-
-
-def _inside_box(holes: Regions, label: int) -> tuple[slice, slice]:
-    """The rows and columns of the box around region `label`."""
-    left, top, width, height = (int(v) for v in holes.stats[label, :4])
-    return slice(top, top + height), slice(left, left + width)
 
 
 def _keep_large_components(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:

@@ -23,6 +23,11 @@ class Regions:
     def areas(self) -> NDArray[np.int32]:
         return np.asarray(self.stats[:, cv2.CC_STAT_AREA], np.int32)
 
+    def box(self, label: int) -> tuple[slice, slice]:
+        """The rows and columns of the box around region `label`."""
+        left, top, width, height = (int(v) for v in self.stats[label, :4])
+        return slice(top, top + height), slice(left, left + width)
+
 
 def regions(mask: NDArray[np.bool_]) -> Regions:
     """The 4-connected regions of `mask`, and which of them keep off the image border."""
