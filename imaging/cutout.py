@@ -11,17 +11,16 @@ edge colours are decontaminated so no background fringe survives compositing.
 Pale neutral metal (silver, white gold) can be as dark as the contact shadow. Its slight warmth
 tells it apart: a hue difference counts against the backdrop's own measured chroma noise, not
 against the lightness threshold (except next to coloured parts, whose soft edges it would only
-widen), and where the lit side of a wire is as light as the backdrop, a pixel's warmth over that
-of the solid metal beside it is how much of it the metal covers. A pale chain's wire is too thin
-for either: it shows as a dark line against the backdrop right around it, which a soft contact
-shadow never is, and how much of a pixel it covers is read against the darkest pixel of the wire
-nearby. What the colour matte still misses, a graph
-cut (GrabCut) on a reduced copy recovers: it is seeded with the certain piece and the certain
-background far from any structure, and it closes the outline along the piece's sharp edges, which
-soft shadows never have. What it adds must still depart from the backdrop beyond the noise (it
-takes contact shadow along with silver, as grey as it), and its outline is unmixed against the pale
-metal it recovered. Mixed edge pixels are unmixed against the backdrop right beside them, in the
-piece's contact shadow.
+widen), and where the lit side of a wire is as light as the backdrop, a pixel's warmth over that of
+the solid metal beside it is how much of it the metal covers. A pale chain's wire is too thin for
+either: it shows as a dark line against the backdrop right around it, which a soft contact shadow
+never is, and how much of a pixel it covers is read against the darkest pixel of the wire nearby.
+What the colour matte still misses, a graph cut (GrabCut) on a reduced copy recovers: it is seeded
+with the certain piece and the certain background far from any structure, and it closes the outline
+along the piece's sharp edges, which soft shadows never have. What it adds must still depart from
+the backdrop beyond the noise (it takes contact shadow along with silver, as grey as it), and its
+outline is unmixed against the pale metal it recovered. Mixed edge pixels are unmixed against the
+backdrop right beside them, in the piece's contact shadow.
 
 Most JPEGs store colour at half the resolution of lightness: from those, next to coloured parts the
 hue is trusted only where it holds across a pixel's neighbours, the hue a coloured part rings into
