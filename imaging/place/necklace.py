@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
 from skimage.morphology import skeletonize
 
 from imaging.cutout import Cutout
@@ -45,6 +46,7 @@ END_FADE_MM = 4.0  # the chain fades out over this length where it goes behind t
 MIN_SAG_MM = 12.0  # a chain hangs at least this far below the line between its ends
 BLOCK_WIDTH = 1024  # pixels sampled per row of a remap block
 PLAIN_MEASURE_HALF_MM = 3.0  # a plain chain's width is measured on this much chain each side
+MAX_BREAK_WIDTHS = 16.0  # a break in the chain's mask up to this many chain widths is bridged
 SMALL_HOLE_FRACTION = 0.05  # holes below this fraction of the chain's own area are inside links
 PENDANT_BOTTOM_CONTACT = 0.5  # contact weight at the pendant's bottom edge (1 at its top)
 
@@ -172,7 +174,7 @@ def _chain_path(alpha: FloatImage) -> tuple[Points, float]:
     )
     mask = (small > 0.5).astype(np.uint8)
     skeleton, width = _skeleton_and_width(_fill_small_holes(mask))
-    pixels = _longest_skeleton_path(skeleton)
+    pixels = _longest_skeleton_path(skeleton, max_gap=MAX_BREAK_WIDTHS * width)
     if len(pixels) < 10 * width:
         raise ImagingError("no chain found in the photo: photograph the whole chain laid as a U")
     path = (pixels + 0.5) / factor - 0.5
@@ -199,8 +201,13 @@ def _skeleton_and_width(mask: NDArray[np.uint8]) -> tuple[NDArray[np.bool_], flo
     return skeleton, max(2.0 * float(np.median(distance[skeleton])), 1.0)
 
 
-def _longest_skeleton_path(skeleton: NDArray[np.bool_]) -> Points:
-    """The longest shortest path in the skeleton's pixel graph (two sweeps), as (x, y) pixels."""
+def _longest_skeleton_path(skeleton: NDArray[np.bool_], max_gap: float) -> Points:
+    """The longest shortest path in the skeleton's pixel graph (two sweeps), as (x, y) pixels.
+
+    A cutout can lose a thin link seen edge-on, and the chain's mask then breaks into pieces; the
+    pieces are bridged where they come within max_gap pixels of each other, so the path still
+    runs from one end of the chain to the other.
+    """
     ys, xs = np.nonzero(skeleton)
     index = -np.ones(skeleton.shape, np.int64)
     index[ys, xs] = np.arange(len(xs))
@@ -215,20 +222,42 @@ def _longest_skeleton_path(skeleton: NDArray[np.bool_]) -> Points:
     n = len(xs)
     graph = coo_matrix(
         (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-    ).tocsr()
-    _, labels = connected_components(graph, directed=False)
-    largest = np.flatnonzero(labels == np.bincount(labels).argmax())
-    first = dijkstra(graph, directed=False, indices=int(largest[0]))
-    start = int(largest[np.argmax(first[largest])])
-    distances, predecessors = dijkstra(
-        graph, directed=False, indices=start, return_predecessors=True
     )
+    pieces, labels = connected_components(graph, directed=False)
+    if pieces > 1:
+        graph = _bridged(graph, np.stack([xs, ys], axis=1), labels, max_gap)
+    csr = graph.tocsr()
+    _, labels = connected_components(csr, directed=False)
+    largest = np.flatnonzero(labels == np.bincount(labels).argmax())
+    first = dijkstra(csr, directed=False, indices=int(largest[0]))
+    start = int(largest[np.argmax(first[largest])])
+    distances, predecessors = dijkstra(csr, directed=False, indices=start, return_predecessors=True)
     node = int(largest[np.argmax(distances[largest])])
     order = [node]
     while predecessors[node] >= 0:
         node = int(predecessors[node])
         order.append(node)
     return np.stack([xs[order], ys[order]], axis=1).astype(np.float64)
+
+
+def _bridged(
+    graph: coo_matrix, pixels: NDArray[np.intp], labels: NDArray[np.int32], max_gap: float
+) -> coo_matrix:
+    """The graph with an edge across each gap under max_gap between two of its pieces.
+
+    Each pair of pieces that close is joined once, at its nearest two pixels.
+    """
+    pairs = cKDTree(pixels).query_pairs(max_gap, output_type="ndarray")
+    pairs = pairs[labels[pairs[:, 0]] != labels[pairs[:, 1]]]
+    if len(pairs) == 0:
+        return graph
+    lengths = np.hypot(*(pixels[pairs[:, 0]] - pixels[pairs[:, 1]]).T)
+    a, b = np.sort(labels[pairs], axis=1).T
+    order = np.lexsort((lengths, b, a))  # by piece pair, shortest first
+    keys = a[order] * (int(labels.max()) + 1) + b[order]
+    first = order[np.r_[True, keys[1:] != keys[:-1]]]
+    bridges = coo_matrix((lengths[first], (pairs[first, 0], pairs[first, 1])), shape=graph.shape)
+    return coo_matrix(graph + bridges)
 
 
 def _find_pendant(alpha: FloatImage, path: Points, width_px: float) -> _Pendant | None:

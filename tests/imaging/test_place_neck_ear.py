@@ -344,6 +344,29 @@ def test_qa_reads_a_placed_chain_at_its_spec_width(plain_cutout: Cutout, px_per_
     assert not pendant.measures_chain  # a pendant is rigid: measured end to end
 
 
+def test_a_chain_broken_in_its_cutout_is_laid_whole(plain_cutout: Cutout) -> None:
+    # A cutout can lose links seen edge-on; the chain's path must bridge the breaks, or half the
+    # necklace is drawn from the few pixels at the end of the half it found.
+    alpha = plain_cutout.alpha.copy()
+    points = _u_points(step=1.0)
+    ys, xs = np.mgrid[0 : alpha.shape[0], 0 : alpha.shape[1]]
+    for at in (0.3, 0.5, 0.75):  # the middle one at the U's lowest point
+        x, y = points[int(at * (len(points) - 1))]
+        alpha[np.hypot(xs - x, ys - y) < 1.5 * LINK_PX] = 0.0
+    broken = _cutout(plain_cutout.rgb, alpha)
+    template = neck_template()
+    notch_x = template.annotation.neck.notch[0] if template.annotation.neck else 0.0
+
+    def halves(cutout: Cutout) -> tuple[float, float]:
+        placed = place_necklace(cutout, chain_spec(), template, PoseJitter()).alpha
+        return float(placed[:, : int(notch_x)].sum()), float(placed[:, int(notch_x) :].sum())
+
+    whole_left, whole_right = halves(plain_cutout)
+    left, right = halves(broken)
+    assert left == pytest.approx(whole_left, rel=0.15)
+    assert right == pytest.approx(whole_right, rel=0.15)
+
+
 def test_chain_keeps_its_own_colours(plain_cutout: Cutout) -> None:
     placement = place_necklace(plain_cutout, chain_spec(), neck_template(), PoseJitter())
 
