@@ -346,16 +346,31 @@ def _unroll_chain(
     ).astype(np.float32, copy=False)
 
     if pendant is None:
-        return _Ribbon(premultiplied, centre=float(np.argmax(path[:, 1])), gap=0.0)
-    pivot = np.asarray(pendant.pivot)
-    centre = int(np.argmin(np.linalg.norm(path - pivot, axis=1)))
-    on_pendant = pendant.mask[
-        np.clip(np.rint(path[:, 1]).astype(int), 0, alpha.shape[0] - 1),
-        np.clip(np.rint(path[:, 0]).astype(int), 0, alpha.shape[1] - 1),
-    ]
-    covered = np.flatnonzero(on_pendant)
-    gap = float(np.abs(covered - centre).max()) + half if len(covered) else float(half)
-    return _Ribbon(premultiplied, centre=float(centre), gap=gap)
+        centre, gap = int(np.argmax(path[:, 1])), 0.0
+    else:
+        pivot = np.asarray(pendant.pivot)
+        centre = int(np.argmin(np.linalg.norm(path - pivot, axis=1)))
+        on_pendant = pendant.mask[
+            np.clip(np.rint(path[:, 1]).astype(int), 0, alpha.shape[0] - 1),
+            np.clip(np.rint(path[:, 0]).astype(int), 0, alpha.shape[1] - 1),
+        ]
+        covered = np.flatnonzero(on_pendant)
+        gap = float(np.abs(covered - centre).max()) + half if len(covered) else float(half)
+    kept = _outside_breaks(premultiplied[..., 3], width_px)
+    kept[max(0, int(centre - gap)) : int(centre + gap) + 1] = True  # the pendant's own columns
+    return _Ribbon(premultiplied[:, kept], centre=float(np.count_nonzero(kept[:centre])), gap=gap)
+
+
+def _outside_breaks(alpha: FloatImage, width_px: float) -> NDArray[np.bool_]:
+    """The ribbon's columns but those of stretches the cutout lost (longer than a chain width).
+
+    Dropped, the chain's ends either side of a break meet: one uneven link instead of a gap.
+    Shorter empty runs are the narrow waists between links and stay.
+    """
+    runs = regions(alpha.max(axis=0)[None, :] < 0.5)
+    lost = runs.areas > width_px
+    lost[0] = False  # label 0: the columns that hold chain
+    return ~lost[runs.labels[0]]
 
 
 def _measured_chain_width(ribbon: _Ribbon) -> float:
