@@ -45,6 +45,9 @@ ANALYSIS_MAX_SIDE = 1024  # the source is analysed (skeleton, pendant) at most t
 END_FADE_MM = 4.0  # the chain fades out over this length where it goes behind the neck
 MIN_SAG_MM = 12.0  # a chain hangs at least this far below the line between its ends
 BLOCK_WIDTH = 1024  # pixels sampled per row of a remap block
+RIBBON_SEARCH_WIDTHS = (
+    4.0  # the chain is looked for this many width estimates each side of its path
+)
 PLAIN_MEASURE_HALF_MM = 3.0  # a plain chain's width is measured on this much chain each side
 MAX_BREAK_WIDTHS = 16.0  # a break in the chain's mask up to this many chain widths is bridged
 SMALL_HOLE_FRACTION = 0.05  # holes below this fraction of the chain's own area are inside links
@@ -159,9 +162,38 @@ def _chain_and_pendant(cutout: Cutout) -> tuple[Points, float, _Pendant | None]:
 def _ribbon(
     cutout: Cutout, path: Points, width_px: float, pendant: _Pendant | None
 ) -> tuple[_Ribbon, float]:
-    """The chain unrolled (without its pendant) and its measured width in source pixels."""
-    ribbon = _unroll_chain(cutout, path, width_px, pendant)
-    return ribbon, _measured_chain_width(ribbon)
+    """The chain unrolled (without its pendant) and its measured width in source pixels.
+
+    width_px, read off the path's mask at analysis size, can be a fraction of the chain's width
+    (a large photo shrunk leaves its links' wires under the mask's threshold): the chain is
+    unrolled RIBBON_SEARCH_WIDTHS of it each side, measured, and unrolled again 1.5 measured widths
+    each side.
+    """
+    if pendant is None:
+        centre, covered = int(np.argmax(path[:, 1])), None
+    else:
+        pivot = np.asarray(pendant.pivot)
+        centre = int(np.argmin(np.linalg.norm(path - pivot, axis=1)))
+        on_pendant = pendant.mask[
+            np.clip(np.rint(path[:, 1]).astype(int), 0, pendant.mask.shape[0] - 1),
+            np.clip(np.rint(path[:, 0]).astype(int), 0, pendant.mask.shape[1] - 1),
+        ]
+        columns = np.flatnonzero(on_pendant)
+        covered = float(np.abs(columns - centre).max()) if len(columns) else 0.0
+
+    def pendant_gap(half: int) -> float:
+        return 0.0 if covered is None else covered + half
+
+    search = math.ceil(RIBBON_SEARCH_WIDTHS * width_px) + 2
+    tall = _unrolled(cutout, path, search, pendant)
+    measured = _measured_chain_width(tall[..., 3], centre, pendant_gap(search))
+    half = math.ceil(1.5 * measured) + 2
+    premultiplied = _unrolled(cutout, path, half, pendant)
+    gap = pendant_gap(half)
+    kept = _outside_breaks(premultiplied[..., 3], measured)
+    kept[max(0, int(centre - gap)) : int(centre + gap) + 1] = True  # the pendant's own columns
+    ribbon = _Ribbon(premultiplied[:, kept], float(np.count_nonzero(kept[:centre])), gap)
+    return ribbon, measured
 
 
 def _chain_path(alpha: FloatImage) -> tuple[Points, float]:
@@ -178,7 +210,8 @@ def _chain_path(alpha: FloatImage) -> tuple[Points, float]:
     if len(pixels) < 10 * width:
         raise ImagingError("no chain found in the photo: photograph the whole chain laid as a U")
     path = (pixels + 0.5) / factor - 0.5
-    smooth = ndimage.gaussian_filter1d(path, sigma=max(2.0, width / factor), axis=0, mode="nearest")
+    # One sample per skeleton pixel: sigma in analysis pixels, about a chain width.
+    smooth = ndimage.gaussian_filter1d(path, sigma=max(2.0, width), axis=0, mode="nearest")
     path = _resample(smooth, step=1.0)
     if path[0, 0] > path[-1, 0]:
         path = path[::-1]
@@ -326,14 +359,14 @@ def _bail_top(
     return int(starts[-1] + gap) if len(starts) else 0
 
 
-def _unroll_chain(
-    cutout: Cutout, path: Points, width_px: float, pendant: _Pendant | None
-) -> _Ribbon:
-    """Sample the chain's own pixels along its path into a straight ribbon a few chain widths tall."""
+def _unrolled(cutout: Cutout, path: Points, half: int, pendant: _Pendant | None) -> FloatImage:
+    """The chain's own pixels sampled along its path, `half` px each side, premultiplied RGBA.
+
+    Column j is arc length j along the path, the middle row the path itself.
+    """
     tangent = np.gradient(path, axis=0)
     tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
     normal = np.stack([tangent[:, 1], -tangent[:, 0]], axis=1)
-    half = math.ceil(1.5 * width_px) + 2
     offsets = np.arange(-half, half + 1, dtype=np.float64)[:, None]
     map_x = (path[None, :, 0] + offsets * normal[None, :, 0]).astype(np.float32)
     map_y = (path[None, :, 1] + offsets * normal[None, :, 1]).astype(np.float32)
@@ -341,24 +374,8 @@ def _unroll_chain(
     if pendant is not None:
         alpha = alpha * ~pendant.mask
     layer = np.dstack([cutout.rgb * alpha[..., None], alpha]).astype(np.float32)
-    premultiplied = cv2.remap(
-        layer, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
-    ).astype(np.float32, copy=False)
-
-    if pendant is None:
-        centre, gap = int(np.argmax(path[:, 1])), 0.0
-    else:
-        pivot = np.asarray(pendant.pivot)
-        centre = int(np.argmin(np.linalg.norm(path - pivot, axis=1)))
-        on_pendant = pendant.mask[
-            np.clip(np.rint(path[:, 1]).astype(int), 0, alpha.shape[0] - 1),
-            np.clip(np.rint(path[:, 0]).astype(int), 0, alpha.shape[1] - 1),
-        ]
-        covered = np.flatnonzero(on_pendant)
-        gap = float(np.abs(covered - centre).max()) + half if len(covered) else float(half)
-    kept = _outside_breaks(premultiplied[..., 3], width_px)
-    kept[max(0, int(centre - gap)) : int(centre + gap) + 1] = True  # the pendant's own columns
-    return _Ribbon(premultiplied[:, kept], centre=float(np.count_nonzero(kept[:centre])), gap=gap)
+    premultiplied = cv2.remap(layer, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    return np.asarray(premultiplied, np.float32)
 
 
 def _outside_breaks(alpha: FloatImage, width_px: float) -> NDArray[np.bool_]:
@@ -373,17 +390,16 @@ def _outside_breaks(alpha: FloatImage, width_px: float) -> NDArray[np.bool_]:
     return ~lost[runs.labels[0]]
 
 
-def _measured_chain_width(ribbon: _Ribbon) -> float:
+def _measured_chain_width(alpha: FloatImage, centre: int, gap: float) -> float:
     """The chain's outer width in source pixels: its widest links' extent across the ribbon.
 
-    Links turn flat and edge-on along a chain; the spec's width is the flat links', hence a high
+    alpha is the unrolled chain; the columns within `gap` of `centre` are the pendant's. Links
+    turn flat and edge-on along a chain; the spec's width is the flat links', hence a high
     percentile of the per-column extents rather than their median. Each extent runs between the
     alpha = 0.5 crossings, interpolated, so a chain a few pixels wide is measured to a tenth of one.
     """
-    alpha = ribbon.premultiplied[..., 3]
-    opaque = alpha > 0.5
-    columns = opaque.any(axis=0)
-    columns[max(0, int(ribbon.centre - ribbon.gap)) : int(ribbon.centre + ribbon.gap) + 1] = False
+    columns = (alpha > 0.5).any(axis=0)
+    columns[max(0, int(centre - gap)) : int(centre + gap) + 1] = False
     if not columns.any():
         raise ImagingError("no chain found beside the pendant: photograph the chain laid as a U")
     top_edge, bottom_edge = chain_edges(alpha[:, columns])

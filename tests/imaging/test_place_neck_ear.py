@@ -22,7 +22,7 @@ from imaging.image_io import FloatImage, save_png
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.place import Placement, PoseJitter, place
 from imaging.place.earrings import place_earrings
-from imaging.place.necklace import place_necklace
+from imaging.place.necklace import _chain_and_pendant, _ribbon, place_necklace
 from imaging.product_spec import ProductSpec
 from imaging.qa import measure_extent
 from imaging.size_tables import chain_drop_below_notch_mm
@@ -360,13 +360,26 @@ def test_a_chain_broken_in_its_cutout_is_laid_whole(plain_cutout: Cutout) -> Non
     def halves(placed: FloatImage) -> tuple[float, float]:
         return float(placed[:, : int(notch_x)].sum()), float(placed[:, int(notch_x) :].sum())
 
-    whole_left, whole_right = halves(place_necklace(plain_cutout, chain_spec(), template, PoseJitter()).alpha)
+    whole_left, whole_right = halves(
+        place_necklace(plain_cutout, chain_spec(), template, PoseJitter()).alpha
+    )
     placed = place_necklace(broken, chain_spec(), template, PoseJitter()).alpha
     left, right = halves(placed)
     assert left == pytest.approx(whole_left, rel=0.15)
     assert right == pytest.approx(whole_right, rel=0.15)
     # The lost stretches are left out, not drawn as gaps: the chain is one piece on the neck.
     assert cv2.connectedComponents((placed > 0.2).astype(np.uint8))[0] - 1 == 1
+
+
+def test_the_ribbon_holds_the_whole_chain_when_the_width_estimate_is_short() -> None:
+    # The estimate comes from the mask at analysis size, where a large photo's fine wires fall
+    # under the threshold: at 4000 px it read a quarter of the chain's width.
+    cutout = chain_cutout(with_pendant=False, link_px=16)
+    path, estimate, pendant = _chain_and_pendant(cutout)
+    _, measured = _ribbon(cutout, path, estimate, pendant)
+    ribbon, short = _ribbon(cutout, path, estimate / 4, pendant)
+    assert short == pytest.approx(measured, rel=0.02)
+    assert ribbon.premultiplied.shape[0] >= 2 * measured
 
 
 def test_chain_keeps_its_own_colours(plain_cutout: Cutout) -> None:
