@@ -26,8 +26,9 @@ Most JPEGs store colour at half the resolution of lightness: from those, next to
 hue is trusted only where it holds across a pixel's neighbours, the hue a coloured part rings into
 the pixels around it (along its own hue, up to a share of its strength) is discounted, and fine
 coloured parts (a gold chain, whose hue smears into its link openings and onto the backdrop around
-it) are judged by their lightness alone. Where the outline rests on faint hue alone, it follows the
-colour blocks in steps, and is smoothed at their scale.
+it) are judged by their lightness, and in photos over 2048 px also by their hue against that of the
+wire's core beside them (the lit side of a link is as light as the backdrop). Where the outline
+rests on faint hue alone, it follows the colour blocks in steps, and is smoothed at their scale.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ CHROMA_RINGING_PX = 8.0
 CHROMA_RINGING_SHARE = 0.2
 # JPEG's half-resolution colour smears a coloured part's hue this far (px at 2048 px) around it.
 CHROMA_SMEAR_PX = 6.0
+# From a JPEG over 2048 px, a fine coloured wire's pixel with this share of its core's hue begins to
+# count as wire (its lit side, as light as the backdrop).
+LIT_HUE_SHARE = 0.5
 # An outline that rests on faint hue alone follows JPEG's colour blocks in steps; it is smoothed at
 # this scale (Gaussian sigma, px at 2048 px).
 BLOCK_OUTLINE_SIGMA_PX = 3.0
@@ -318,7 +322,8 @@ def _matte(
         # own hue is what holds the matte together.
         outside = departure.distance() <= start
         backdrop = outside & ~_small_holes(outside, SMALL_HOLE_PX * pixel_scale)
-        departure = departure.hue_eroded(2 * round(pixel_scale) + 1, backdrop)
+        wide = _near_wide(departure.distance() > start + RAMP_WIDTH_DE, pixel_scale)
+        departure = departure.hue_eroded(2 * round(pixel_scale) + 1, backdrop, wide)
         departure = departure.without_colour_ringing(rgb, behind, _coloured(departure, start))
     distance = departure.distance()
     coloured = _coloured(departure, start)
@@ -337,7 +342,10 @@ def _matte(
         smear = 2 * round(CHROMA_SMEAR_PX * pixel_scale) + 1
         fine = (coloured & ~near_wide).astype(np.uint8)
         smeared = (cv2.dilate(fine, np.ones((smear, smear), np.uint8)) > 0) & ~near_wide
-        distance = np.where(smeared, thin, np.maximum(distance, thin))
+        judged = thin
+        if pixel_scale > 1.0:
+            judged = np.maximum(thin, _lit_wire(departure, coloured, start, pixel_scale))
+        distance = np.where(smeared, judged, np.maximum(distance, thin))
     else:
         distance = np.where(near_coloured, distance, np.maximum(distance, thin))
     rough = np.clip((distance - start) / RAMP_WIDTH_DE, 0.0, 1.0)
@@ -451,6 +459,26 @@ def _hue_coverage(
     usable = (metal_hue > 0.0) & (departure.hue > chroma_start) & ~near_coloured
     coverage = np.clip(departure.hue / np.maximum(metal_hue, 1e-3), 0.0, 1.0)
     return np.where(usable, coverage, 0.0).astype(np.float32)
+
+
+def _lit_wire(
+    departure: _Departure, coloured: NDArray[np.bool_], start: float, pixel_scale: float
+) -> NDArray[np.float32]:
+    """A distance for the pixels of a fine coloured wire's lit side, from a JPEG over 2048 px.
+
+    The lit side of a gold wire can be as light as the backdrop, so its lightness does not tell
+    it; its hue does, where the colour blocks hold inside the wire: next to its core (the coloured
+    pixels whose 3 x 3 neighbourhood is all coloured), a pixel with LIT_HUE_SHARE of the core's hue
+    nearby enters the ramp at `start`, one with all of it is solid. In smaller photos a chain's
+    link openings are a colour block or two across and fill with its hue, so they are left to the
+    lightness alone.
+    """
+    core = cv2.erode(coloured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    none = np.zeros_like(departure.hue)
+    core_hue = _local_mean(departure.hue, core, HUE_COVERAGE_RADIUS_PX * pixel_scale, none)
+    share = departure.hue / np.maximum(core_hue, 1e-3)
+    ramp = np.clip((share - LIT_HUE_SHARE) / (1.0 - LIT_HUE_SHARE), 0.0, 1.0)
+    return np.where(core_hue > 0.0, start + RAMP_WIDTH_DE * ramp, 0.0).astype(np.float32)
 
 
 def _without_block_bumps(
@@ -702,16 +730,23 @@ class _Departure:
             lightness.astype(np.float32),
         )
 
-    def hue_eroded(self, size: int, backdrop: NDArray[np.bool_]) -> _Departure:
-        """The same departure with the hue term taken as its minimum over a `size` square where
-        coloured pixels meet the `backdrop`: JPEG stores colour at half resolution, so a gold
-        edge's hue spreads a pixel or two onto the backdrop, where it would widen the matte into a
-        light fringe."""
+    def hue_eroded(
+        self, size: int, backdrop: NDArray[np.bool_], wide: NDArray[np.bool_]
+    ) -> _Departure:
+        """The same departure with the hue term taken as its minimum over a square where coloured
+        pixels meet the `backdrop`: JPEG stores colour at half resolution, so a gold edge's hue
+        spreads a pixel or two onto the backdrop, where it would widen the matte into a light
+        fringe. Next to the `wide` parts of the piece the square is `size` across (their soft
+        edges carry the hue further in a large photo); elsewhere 3 x 3, the colour blocks' own
+        reach, as a larger square would take a fine wire's hue away whole."""
         square = np.ones((size, size), np.uint8)
         coloured = cv2.dilate(self.chroma, square) > NEUTRAL_PIECE_CHROMA
         reach = np.ones((2 * size - 1, 2 * size - 1), np.uint8)
         near_backdrop = cv2.dilate(backdrop.astype(np.uint8), reach) > 0
-        hue = np.where(coloured & near_backdrop, cv2.erode(self.hue, square), self.hue)
+        eroded = cv2.erode(self.hue, np.ones((3, 3), np.uint8))
+        if size > 3:
+            eroded = np.where(wide, cv2.erode(self.hue, square), eroded)
+        hue = np.where(coloured & near_backdrop, eroded, self.hue)
         return dataclasses.replace(self, hue=hue.astype(np.float32))
 
     def without_colour_ringing(

@@ -45,9 +45,7 @@ ANALYSIS_MAX_SIDE = 1024  # the source is analysed (skeleton, pendant) at most t
 END_FADE_MM = 4.0  # the chain fades out over this length where it goes behind the neck
 MIN_SAG_MM = 12.0  # a chain hangs at least this far below the line between its ends
 BLOCK_WIDTH = 1024  # pixels sampled per row of a remap block
-RIBBON_SEARCH_WIDTHS = (
-    4.0  # the chain is looked for this many width estimates each side of its path
-)
+RIBBON_SEARCH_WIDTHS = 4.0  # the ribbon looks this many width estimates each side of the path
 PLAIN_MEASURE_HALF_MM = 3.0  # a plain chain's width is measured on this much chain each side
 MAX_BREAK_WIDTHS = 16.0  # a break in the chain's mask up to this many chain widths is bridged
 SMALL_HOLE_FRACTION = 0.05  # holes below this fraction of the chain's own area are inside links
@@ -278,7 +276,7 @@ def _bridged(
 ) -> coo_matrix:
     """The graph with an edge across each gap under max_gap between two of its pieces.
 
-    Each pair of pieces that close is joined once, at its nearest two pixels.
+    Each pair of pieces that come that close is joined once, at its nearest two pixels.
     """
     pairs = cKDTree(pixels).query_pairs(max_gap, output_type="ndarray")
     pairs = pairs[labels[pairs[:, 0]] != labels[pairs[:, 1]]]

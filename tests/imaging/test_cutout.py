@@ -264,6 +264,17 @@ def test_a_fine_gold_chain_from_a_jpeg_keeps_its_link_openings_clear(
     assert fringe < fringe_limit
 
 
+def test_the_lit_side_of_a_gold_chain_in_a_large_jpeg_is_kept() -> None:
+    # At the size the checklist asks for (4000 px), the upper, lit half of each link at the bottom
+    # of the chain is as light as the light grey backdrop: judged by lightness alone, and with its
+    # hue eroded away over a 5 x 5 square, it was lost and the chain rendered as half links (IoU
+    # 0.618). Its hue, against the hue of the wire's core beside it, keeps it.
+    photo = make_product_photo(SampleKind.CHAIN, Metal.ROSE_GOLD, "light_grey", 4000, seed=0)
+    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
+    assert iou >= 0.72
+    assert fringe < 0.01
+
+
 # JPEG rings a coloured part's hue into the pixels around it, across its colour blocks: a gold
 # link's into its opening, a sapphire's onto the backdrop beside a silver prong. Taken for piece, it
 # filled the openings and left light blobs beside the piece (chain bracelet IoU 0.82, halo 0.079;
