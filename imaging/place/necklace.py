@@ -209,7 +209,7 @@ def _chain_path(alpha: FloatImage) -> tuple[Points, float]:
         raise ImagingError("no chain found in the photo: photograph the whole chain laid as a U")
     path = (pixels + 0.5) / factor - 0.5
     # One sample per skeleton pixel: sigma in analysis pixels, about a chain width.
-    smooth = ndimage.gaussian_filter1d(path, sigma=max(2.0, width), axis=0, mode="nearest")
+    smooth = ndimage.gaussian_filter1d(path, sigma=max(2.0, width / factor), axis=0, mode="nearest")
     path = _resample(smooth, step=1.0)
     if path[0, 0] > path[-1, 0]:
         path = path[::-1]
