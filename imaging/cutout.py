@@ -478,9 +478,12 @@ def _lit_wire(
     core = cv2.erode(coloured.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     none = np.zeros_like(departure.hue)
     core_hue = _local_mean(departure.hue, core, HUE_COVERAGE_RADIUS_PX * pixel_scale, none)
-    share = departure.hue / np.maximum(core_hue, 1e-3)
+    # Only beside a core, and in place: this runs on the whole crop of a 4000 px photo.
+    beside = core_hue > 0.0
+    share = departure.hue[beside] / core_hue[beside]
     ramp = np.clip((share - LIT_HUE_SHARE) / (1.0 - LIT_HUE_SHARE), 0.0, 1.0)
-    return np.where(core_hue > 0.0, start + RAMP_WIDTH_DE * ramp, 0.0).astype(np.float32)
+    core_hue[beside] = start + RAMP_WIDTH_DE * ramp
+    return core_hue
 
 
 def _without_block_bumps(
@@ -745,11 +748,11 @@ class _Departure:
         coloured = cv2.dilate(self.chroma, square) > NEUTRAL_PIECE_CHROMA
         reach = np.ones((2 * size - 1, 2 * size - 1), np.uint8)
         near_backdrop = cv2.dilate(backdrop.astype(np.uint8), reach) > 0
-        eroded = cv2.erode(self.hue, np.ones((3, 3), np.uint8))
+        eroded = np.asarray(cv2.erode(self.hue, np.ones((3, 3), np.uint8)), np.float32)
         if size > 3:
-            eroded = np.where(wide, cv2.erode(self.hue, square), eroded)
-        hue = np.where(coloured & near_backdrop, eroded, self.hue)
-        return dataclasses.replace(self, hue=hue.astype(np.float32))
+            np.copyto(eroded, cv2.erode(self.hue, square), where=wide)
+        np.copyto(eroded, self.hue, where=~(coloured & near_backdrop))
+        return dataclasses.replace(self, hue=eroded)
 
     def without_colour_ringing(
         self, rgb: FloatImage, behind: FloatImage, coloured: NDArray[np.bool_]
