@@ -26,9 +26,10 @@ Most JPEGs store colour at half the resolution of lightness: from those, next to
 hue is trusted only where it holds across a pixel's neighbours, the hue a coloured part rings into
 the pixels around it (along its own hue, up to a share of its strength) is discounted, and fine
 coloured parts (a gold chain, whose hue smears into its link openings and onto the backdrop around
-it) are judged by their lightness, and in photos of 3072 px and more also by their hue against that
-of the wire's core beside them (the lit side of a link is as light as the backdrop). Where the outline
-rests on faint hue alone, it follows the colour blocks in steps, and is smoothed at their scale.
+it) are judged by their lightness, and in photos of 3072 px and more also by their hue against
+that of the wire's core beside them (the lit side of a link is as light as the backdrop). Where the
+outline rests on faint hue alone, it follows the colour blocks in steps, and is smoothed at their
+scale.
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ CHROMA_RINGING_PX = 8.0
 CHROMA_RINGING_SHARE = 0.2
 # JPEG's half-resolution colour smears a coloured part's hue this far (px at 2048 px) around it.
 CHROMA_SMEAR_PX = 6.0
-# From a JPEG this large (x 2048 px) and larger, a fine coloured wire's pixel with this share of its
-# core's hue begins to count as wire (its lit side, as light as the backdrop).
+# From a JPEG of 3072 px up (this many times 2048 px), a fine coloured wire's pixel with
+# LIT_HUE_SHARE of its core's hue begins to count as wire (its lit side, as light as the backdrop).
 LIT_WIRE_MIN_SCALE = 1.5
 LIT_HUE_SHARE = 0.5
 # An outline that rests on faint hue alone follows JPEG's colour blocks in steps; it is smoothed at
