@@ -15,8 +15,8 @@ from pathlib import Path
 _LOCAL_ONLY_KEY = "adorn-local-development-only"
 _LOCAL_ONLY_TOKEN_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1rZXktMzJieXQ="
 
-# Beside a checkout of adorn, the team's shared folder holds the platforms' schemas.
-_DEFAULT_SPECS_DIR = Path(__file__).resolve().parents[2] / "shared" / "specs"
+# The platforms' published schemas ship with adorn (their sources: specs/README.md there).
+DEFAULT_SPECS_DIR = Path(__file__).resolve().parents[1] / "integrations" / "contracts" / "specs"
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class Settings:
             generate_device=env.get("ADORN_GENERATE_DEVICE", "auto"),
             generate_size_px=int(env.get("ADORN_GENERATE_SIZE_PX", "1024")),
             generate_steps=int(env.get("ADORN_GENERATE_STEPS", "30")),
-            specs_dir=Path(env.get("ADORN_SPECS_DIR", str(_DEFAULT_SPECS_DIR))),
+            specs_dir=Path(env.get("ADORN_SPECS_DIR", str(DEFAULT_SPECS_DIR))),
             app_url=env.get("ADORN_APP_URL", "http://127.0.0.1:8600"),
             secret_key=env.get("ADORN_SECRET_KEY", _LOCAL_ONLY_KEY),
             token_key=env.get("ADORN_TOKEN_KEY", _LOCAL_ONLY_TOKEN_KEY),

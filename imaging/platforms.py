@@ -1,9 +1,10 @@
 """Destination specs: the one table of where exported images go and what each platform accepts.
 
-Sources: Shopify's limits and Etsy's 2000 px shortest side are from /work/shared/specs/README.md;
-Etsy's 3000 px per side is the largest image its API serves (ListingImage.url_fullxfull in the
-OpenAPI file). Amazon's and Instagram's limits are from their published image requirements and are
-not in the shared specs. Where a limit is our own assumption, its notes say so.
+Sources: Shopify's limits and Etsy's 2000 px shortest side are from the platform facts in
+integrations/contracts/specs/README.md; Etsy's 3000 px per side is the largest image its API serves
+(ListingImage.url_fullxfull in the OpenAPI file). Amazon's and Instagram's limits are from their
+published image requirements and are not in those specs. Where a limit is our own assumption, its
+notes say so.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ PLATFORMS: dict[str, PlatformSpec] = {
             max_bytes=1 * MB,
             format="JPEG",
             notes="At least 2000 px on the shortest side; Etsy serves at most 3000 px per side. "
-            "Neither the shared specs nor the OpenAPI file document a byte limit: 1 MB is our "
+            "Neither the platform facts nor the OpenAPI file document a byte limit: 1 MB is our "
             "conservative cap. Generated images go after the seller's own photos, never first.",
         ),
         PlatformSpec(

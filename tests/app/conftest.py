@@ -9,7 +9,6 @@ deleted after it, so tests do not see each other's shops.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -19,14 +18,13 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from app import create_app
-from core.settings import Settings
+from core.settings import DEFAULT_SPECS_DIR, Settings
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.tokens import TokenCipher
 from jobs.context import current
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
 from tests.redis_databases import worker_database
 
-SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 APP_URL = "http://adorn.test"  # the test client's host: redirects to it are followed by hand
 # RQ's keys have fixed names: the app tests keep theirs in databases of their own, one per
 # xdist worker (12, 11, ...; the jobs tests use 3, 2, ...).
@@ -38,9 +36,7 @@ CALLBACKS = (f"{APP_URL}/auth/shopify/callback", f"{APP_URL}/auth/etsy/callback"
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxStores]:
     """The Shopify and Etsy sandboxes with a small catalog, on loopback."""
-    if not SPECS_DIR.is_dir():
-        pytest.skip(f"platform specs not found at {SPECS_DIR}")
-    stores = start_sandbox_stores(SPECS_DIR, CALLBACKS, products=3, photo_px=600)
+    stores = start_sandbox_stores(DEFAULT_SPECS_DIR, CALLBACKS, products=3, photo_px=600)
     yield stores
     stores.stop()
 

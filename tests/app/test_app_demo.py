@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 
 from app.demo import format_summary, run_demo
-from core.settings import Settings
+from core.settings import DEFAULT_SPECS_DIR, Settings
 from imaging.qa import Tier
 from jobs.context import current
 from models.enums import ImageStatus, PublicationStatus
 from models.tables import GeneratedImage, Publication
-from tests.app.conftest import SPECS_DIR
 
 LISTABLE = {Tier.LISTING.value, Tier.EDITORIAL.value}
 
@@ -21,14 +19,12 @@ LISTABLE = {Tier.LISTING.value, Tier.EDITORIAL.value}
 def test_the_demo_installs_generates_and_publishes_back_to_the_sandbox(
     tmp_path: Path, template_library: Path
 ) -> None:
-    if not SPECS_DIR.is_dir():
-        pytest.skip(f"platform specs not found at {SPECS_DIR}")
     data_dir = tmp_path / "var"
     settings = Settings.from_env({}).with_overrides(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'adorn.db'}",
         templates_dir=template_library,
-        specs_dir=SPECS_DIR,
+        specs_dir=DEFAULT_SPECS_DIR,
     )
 
     result = run_demo(settings, products=2, variations=1, photo_px=800, show_progress=False)

@@ -1,4 +1,4 @@
-"""Fixtures for the contract tests: the platforms' published schemas in ../shared/specs."""
+"""Fixtures for the contract tests: the platforms' published schemas adorn ships."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from graphql import GraphQLSchema
 
+from core.settings import DEFAULT_SPECS_DIR
 from integrations.contracts.etsy_openapi import EtsySpec, load_etsy_spec
 from integrations.contracts.shopify_schema import load_admin_schema
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 
-SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 CALLBACK = (
     "http://127.0.0.1:9/auth/callback"  # never called: the tests read the redirect themselves
 )
@@ -20,20 +20,17 @@ CALLBACK = (
 
 def running_sandboxes(products: int, photo_px: int) -> Iterator[SandboxStores]:
     """Both sandbox stores, seeded, with fast media processing; stopped after. For `yield from`
-    in a fixture; skips without the platform specs."""
-    if not SPECS_DIR.is_dir():
-        pytest.skip(f"platform specs not found at {SPECS_DIR}")
-    running = start_sandbox_stores(SPECS_DIR, (CALLBACK,), products=products, photo_px=photo_px)
+    in a fixture."""
+    running = start_sandbox_stores(
+        DEFAULT_SPECS_DIR, (CALLBACK,), products=products, photo_px=photo_px
+    )
     running.shopify_state.media_processing_s = 0.05
     yield running
     running.stop()
 
 
 def _spec_file(name: str) -> Path:
-    path = SPECS_DIR / name
-    if not path.is_file():
-        pytest.skip(f"platform spec {name} not found in {SPECS_DIR}")
-    return path
+    return DEFAULT_SPECS_DIR / name
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from core.settings import Settings
+from core.settings import DEFAULT_SPECS_DIR, Settings
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.shopify import auth as shopify_auth
 from integrations.tokens import TokenCipher
@@ -26,7 +26,6 @@ from models.queries import save_installed_shop
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
 from tests.redis_databases import worker_database
 
-SPECS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 CALLBACK = "http://127.0.0.1:9/auth/callback"  # never called: the test reads the redirect itself
 # RQ's keys have fixed names: each xdist worker's jobs tests get a database of their own.
 REDIS_DB_FIRST = 3
@@ -36,9 +35,7 @@ REDIS_DB_LAST = 0
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxStores]:
     """The sandbox stores with 8 products, small photos and fast media processing."""
-    if not SPECS_DIR.is_dir():
-        pytest.skip(f"platform specs not found at {SPECS_DIR}")
-    stores = start_sandbox_stores(SPECS_DIR, (CALLBACK,), products=8, photo_px=700)
+    stores = start_sandbox_stores(DEFAULT_SPECS_DIR, (CALLBACK,), products=8, photo_px=700)
     stores.shopify_state.media_processing_s = 0.05
     yield stores
     stores.stop()

@@ -31,8 +31,6 @@ def seed_listings() -> int:
 
 @pytest.fixture
 def sandbox(seed_listings: int) -> Iterator[EtsySandbox]:
-    if not SPEC_FILE.is_file():
-        pytest.skip(f"Etsy OpenAPI file not found at {SPEC_FILE}")
     state = EtsySandboxState(
         app=EtsySandboxApp(KEYSTRING, SHARED_SECRET, (REDIRECT_URI,)),
         per_second_limit=1000,

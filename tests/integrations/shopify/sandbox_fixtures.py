@@ -10,12 +10,12 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
 
+from core.settings import DEFAULT_SPECS_DIR
 from integrations.sandbox.server import RunningServer, serve_in_thread
 from integrations.sandbox.shopify.admin_api import BUCKET_KEY, SCHEMA_PATH_KEY
 from integrations.sandbox.shopify.app import create_shopify_sandbox
@@ -27,14 +27,10 @@ from integrations.sandbox.shopify.state import (
     SandboxToken,
     ShopifySandboxState,
 )
+from integrations.sandbox.stores import SHOPIFY_SCHEMA_FILE
 from integrations.shopify.graphql_client import AdminClient, RetryPolicy
 
-SCHEMA_FILE = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared"
-    / "specs"
-    / "shopify-admin-2025-09-unstable.graphql"
-)
+SCHEMA_FILE = DEFAULT_SPECS_DIR / SHOPIFY_SCHEMA_FILE
 SHOP = "adorn-admin-test.myshopify.com"
 # Quick retries keep the failure tests fast; the policy's shape is what they check.
 FAST_RETRY = RetryPolicy(max_attempts=5, backoff_base_s=0.01, backoff_max_s=0.2)
@@ -86,8 +82,6 @@ class AdminSandbox:
 @pytest.fixture
 def admin_sandbox() -> Iterator[AdminSandbox]:
     """A fresh sandbox per test: one shop, installed, with a live offline token."""
-    if not SCHEMA_FILE.is_file():
-        pytest.skip(f"Shopify schema not found at {SCHEMA_FILE}")
     state = ShopifySandboxState(
         app=SandboxApp("adorn-admin-client", "shpss_admin_test_secret", ("write_products",)),
         media_processing_s=0.05,

@@ -8,18 +8,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 
+from core.settings import DEFAULT_SPECS_DIR
 from integrations.errors import AuthError
 from integrations.sandbox.server import serve_in_thread
 from integrations.sandbox.shopify.admin_api import SCHEMA_PATH_KEY
 from integrations.sandbox.shopify.app import create_shopify_sandbox
 from integrations.sandbox.shopify.oauth import make_session_token
 from integrations.sandbox.shopify.state import SandboxApp, ShopifySandboxState
+from integrations.sandbox.stores import SHOPIFY_SCHEMA_FILE
 from integrations.shopify.api_version import ADMIN_API_VERSION
 from integrations.shopify.auth import (
     TokenKeeper,
@@ -37,12 +38,7 @@ from integrations.shopify.documents import load_document
 from integrations.tokens import MemoryTokenStore, ThreadRefreshLock, TokenCipher, TokenSet
 
 Probe = Callable[[str, str], requests.Response]
-ADMIN_SCHEMA = (
-    Path(__file__).resolve().parents[4]
-    / "shared"
-    / "specs"
-    / "shopify-admin-2025-09-unstable.graphql"
-)
+ADMIN_SCHEMA = DEFAULT_SPECS_DIR / SHOPIFY_SCHEMA_FILE
 INVALID_TOKEN = {
     "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
 }
@@ -109,8 +105,6 @@ def test_install_round_trip(
 def test_installed_tokens_query_the_admin_api(
     sandbox_app: SandboxApp, shop: str, shopify_state: ShopifySandboxState
 ) -> None:
-    if not ADMIN_SCHEMA.is_file():
-        pytest.skip(f"the Admin schema is not at {ADMIN_SCHEMA}")
     sandbox = create_shopify_sandbox(shopify_state)
     sandbox.config[SCHEMA_PATH_KEY] = ADMIN_SCHEMA
     server = serve_in_thread(sandbox)
