@@ -210,12 +210,17 @@ def evaluate_render(
     extent = measure_extent(placement)
     extent_mm = extent.length_px / px_per_mm
     offset = _shadow_offset(views)
-    light = template.annotation.light_direction
+    # A variation turns the light a little from the photo's (LightParams.angle_jitter_deg). The
+    # shadow is checked against where the light it was cast by puts it, and that light against the
+    # photo's: compared with the photo's light directly, a near-symmetric shadow (a bangle around
+    # the wrist) turns several times further than its light did, and a 10 degree turn read as 50.
     # On a narrow finger a shadow cast diagonally can only show along the finger, and that is right.
-    expected = _expected_shadow_offset(views, light) or light
+    used = composite.light_direction
+    expected = _expected_shadow_offset(views, used) or used
+    light_turn = angle_between_deg(used, template.annotation.light_direction)
     checks = (
         _contact_shadow(views),
-        _shadow_direction(offset, expected),
+        _shadow_direction(offset, expected, light_turn),
         _metal_colour(views, placement, composite),
         _edge_sharpness(views, source, composite),
         _scale_error(extent_mm, placement, px_per_mm),
@@ -393,14 +398,16 @@ def _contact_shadow(views: _Views) -> Check:
     )
 
 
-def _shadow_direction(offset: Vector | None, expected: Vector) -> Check:
+def _shadow_direction(offset: Vector | None, expected: Vector, light_turn_deg: float) -> Check:
+    """Degrees from the photo's light: the light's own turn plus the shadow's from where it casts."""
     if offset is None:
         return _check("shadow_direction", 180.0, "the render shows no shadow with a direction")
-    angle = angle_between_deg(offset, expected)
+    cast = angle_between_deg(offset, expected)
     return _check(
         "shadow_direction",
-        angle,
-        f"the shadow falls {angle:.0f} degrees away from where the photo's light would cast it",
+        light_turn_deg + cast,
+        f"the shadow falls {cast:.0f} degrees from where its light casts it, a light turned "
+        f"{light_turn_deg:.0f} degrees from the photo's",
     )
 
 
@@ -427,7 +434,9 @@ def _outward_votes(views: _Views, darkening: FloatImage) -> Vector | None:
     # Each pixel outside the piece votes with its outward normal, weighted by how much it is darkened:
     # a shadow cast along the light darkens the far side more, so the votes add up along the light.
     # Unlike centroids, this is not pulled towards long thin parts (a chain) or heavy ones (a pendant).
-    weights = np.where(views.scene_outside, darkening, 0.0)
+    # Only the scene votes: the matched blur spreads the piece past its matte, and its darker edge
+    # there is no shadow (a chain bracelet's read up to 32 degrees off).
+    weights = np.where(views.scene_outside & (views.coverage <= ALPHA_EPS), darkening, 0.0)
     total = float(weights.sum())
     if total < 1.0:  # less than one pixel's worth of full darkening
         return None
@@ -456,8 +465,9 @@ def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> 
     measured = (views.alpha > 0.5) & (views.coverage >= 0.5)
     if not np.any(measured):
         return _check("metal_colour_de2000", math.nan, "no part of the piece is shown")
-    # Colour, not texture: the light adds grain and a matching blur on purpose, so both sides are
-    # smoothed alike before they are compared; otherwise every sharp highlight would count as a shift.
+    # Colour, not texture: the light adds grain and a matching blur on purpose. The source gets the
+    # same blur, in linear light as the light stage blurs, and both sides a little smoothing for the
+    # grain; otherwise a blur that mixes a stone with its setting would count as a colour shift.
     sigma = math.hypot(composite.blur_sigma_px, _COLOUR_SMOOTHING_PX)
     reach = 2 * math.ceil(2.0 * sigma) + 1  # the metal itself, clear of its edge, where it has room
     inner = cv2.erode(
@@ -468,12 +478,13 @@ def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> 
     # Smoothing is local: it runs on the measured part's box and the kernel's reach (4 sigma) only.
     around = piece_box(measured.astype(np.float32), math.ceil(4.0 * sigma) + 1).slices
     measured = measured[around]
-    source_rgb = _smooth_within(placement.rgb[views.box.slices][around], measured, sigma)
-    render_rgb = _smooth_within(_shown_piece_colour(views, around), measured, sigma)
+    source_linear = srgb_to_linear(placement.rgb[views.box.slices][around])
+    source = _smooth_within(source_linear, measured, sigma)
+    shown = _smooth_within(_shown_piece_linear(views, around), measured, _COLOUR_SMOOTHING_PX)
     stride = max(1, int(np.count_nonzero(measured)) // _MAX_COLOUR_SAMPLES)
-    source = source_rgb[measured][::stride]
-    rendered = render_rgb[measured][::stride]
-    difference = float(np.median(deltaE_ciede2000(rgb2lab(source), rgb2lab(rendered))))
+    source_lab = rgb2lab(linear_to_srgb(source[measured][::stride]))
+    shown_lab = rgb2lab(linear_to_srgb(shown[measured][::stride]))
+    difference = float(np.median(deltaE_ciede2000(source_lab, shown_lab)))
     return _check(
         "metal_colour_de2000",
         difference,
@@ -481,14 +492,14 @@ def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> 
     )
 
 
-def _shown_piece_colour(views: _Views, around: tuple[slice, slice]) -> FloatImage:
-    """The piece's colour as the render shows it: each pixel unmixed from the shadowed scene it was
-    composited over. A fine chain is never opaque in the render (the matched blur spreads a 3 px
+def _shown_piece_linear(views: _Views, around: tuple[slice, slice]) -> FloatImage:
+    """The piece's colour as the render shows it, in linear light: each pixel unmixed from the
+    shadowed scene it was composited over. A fine chain is never opaque in the render (the matched blur spreads a 3 px
     wire over 5): read as it is, the skin showing through would count as a colour shift."""
     coverage = np.maximum(views.coverage[around], 0.5)[..., None]
     behind = srgb_to_linear(views.scene[around]) * (1.0 - views.shadow[around])[..., None]
     shown = (srgb_to_linear(views.render[around]) - (1.0 - coverage) * behind) / coverage
-    return linear_to_srgb(np.clip(shown, 0.0, 1.0))
+    return np.clip(shown, 0.0, 1.0)
 
 
 def _smooth_within(rgb: FloatImage, mask: BoolMask, sigma: float) -> FloatImage:

@@ -24,6 +24,7 @@ from imaging.qa import (
 )
 from imaging.template import Template
 from tests.imaging.synthetic_light_scene import (
+    DISC_MM,
     GOLD,
     PX_PER_MM,
     make_placement,
@@ -80,6 +81,21 @@ def test_a_shadow_against_the_light_fails_direction() -> None:
     assert checks["contact_shadow"].passed
 
 
+def test_a_turned_light_costs_its_turn_even_where_the_shadow_is_near_symmetric() -> None:
+    # A band across a strip of skin (a bangle on a wrist): its shadow shows beside its two sides
+    # only, so where the shadow falls turns several times further than the light does.
+    template = make_template(light=(0.0, 1.0))
+    body = np.zeros_like(template.body_mask)
+    body[130:190] = 1.0
+    template = dataclasses.replace(template, body_mask=body)
+    placement = make_placement(template, hole_mm=12.0)
+    for turn in (10.0, -10.0):
+        composite = light_and_composite(template, placement, LightParams(angle_jitter_deg=turn))
+        direction = _evaluate(template, placement, composite=composite)["shadow_direction"]
+        assert direction.value == pytest.approx(10.0, abs=1.0), direction.message  # was 39
+        assert direction.value <= RULES["shadow_direction"].editorial
+
+
 def test_a_hue_shifted_metal_fails_colour_fidelity() -> None:
     template = make_template()
     placement = make_placement(template)
@@ -90,6 +106,29 @@ def test_a_hue_shifted_metal_fails_colour_fidelity() -> None:
     checks = _evaluate(template, placement, composite=dataclasses.replace(composite, rgb=shifted))
     assert checks["metal_colour_de2000"].value > 10
     assert not checks["metal_colour_de2000"].passed
+
+
+def test_the_matching_blur_alone_is_no_colour_shift() -> None:
+    # A soft photo blurs the piece to match it: a purple stone's facets and its gold setting mix.
+    # The check must see the same mix in the source, or the blur reads as a colour shift (3.3 dE00
+    # on the demo's amethyst studs on a soft ear, where a sharp one read 1.0).
+    template = make_template(softness_px=3.0, noise=0.0)
+    placement = make_placement(template)
+    rgb = placement.rgb.copy()
+    ys, xs = np.mgrid[0 : template.height, 0 : template.width]
+    stone = np.hypot(xs - 180.0, ys - 160.0) < 0.35 * DISC_MM * PX_PER_MM
+    facets = ((xs // 3 + ys // 3) % 2 == 0)[stone]
+    rgb[stone] = np.where(facets[:, None], (0.45, 0.15, 0.55), (0.85, 0.7, 0.95))
+    placement = dataclasses.replace(placement, rgb=rgb)
+    composite = light_and_composite(template, placement, LightParams())
+    assert composite.blur_sigma_px > 1.5
+    colour = _evaluate(template, placement, composite=composite)["metal_colour_de2000"]
+    assert colour.value < 1.0, colour.message
+    darker = composite.rgb.copy()
+    darker[placement.alpha > 0.5] *= 0.9  # and it still sees a real change through the blur
+    composite = dataclasses.replace(composite, rgb=darker)
+    colour = _evaluate(template, placement, composite=composite)["metal_colour_de2000"]
+    assert colour.value > RULES["metal_colour_de2000"].listing, colour.message
 
 
 def test_a_white_fringe_fails_halo() -> None:
