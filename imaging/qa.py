@@ -159,6 +159,16 @@ RULES: dict[str, CheckRule] = {
     "pixels_across": CheckRule(
         "px", True, 16.0, 32.0, 64.0, "the piece is too small in the frame to show its detail"
     ),
+    # Enlarged twice, each pixel of the photo covers four of the render: soft at a shop's zoom.
+    "enlargement": CheckRule(
+        "x",
+        False,
+        3.0,
+        2.0,
+        1.5,
+        "the photo has too few pixels across the piece for the size it is shown at, so its "
+        "detail is blurred: photograph it closer or at a higher resolution",
+    ),
     "halo": CheckRule("L*", False, 3.0, 1.5, 0.75, "a light fringe of the old background shows"),
     "occlusion": CheckRule(
         "% points", False, 15.0, 5.0, 1.0, "too much of the piece is hidden or off the body"
@@ -225,6 +235,7 @@ def evaluate_render(
         _edge_sharpness(views, source, composite),
         _scale_error(extent_mm, placement, px_per_mm),
         _pixels_across(views, placement, extent),
+        _enlargement(placement),
         _halo(views, source.background_rgb),
         _occlusion(views, OCCLUSION_RULES[spec.jewelry_type], spec.jewelry_type),
     )
@@ -648,6 +659,11 @@ def _pixels_across(views: _Views, placement: Placement, extent: Extent) -> Check
     area = float(np.count_nonzero(views.whole > 0.5) + np.count_nonzero(views.openings))
     length = area / max(extent.mean_width_px, 1.0)
     return _check("pixels_across", length, f"the chain runs {length:.0f} px along its length")
+
+
+def _enlargement(placement: Placement) -> Check:
+    times = placement.enlargement
+    return _check("enlargement", times, f"the piece is drawn at {times:.2f}x its photo's pixels")
 
 
 def _halo(views: _Views, background_rgb: tuple[float, float, float]) -> Check:

@@ -105,6 +105,7 @@ def place_earrings(
         expected_extent_mm=expected_mm,
         extent_name="drop length" if is_drop else "stud diameter",
         anchor_points=tuple(ears.lobes),
+        enlargement=scale,
     )
 
 

@@ -71,6 +71,11 @@ def prepare_source(cutout: Cutout, canvas_width_px: float) -> Source:
     return once_per_cutout(cutout, ("source", size), lambda: _shrunk(cutout, size))
 
 
+def enlargement(scale: float, source: Source, cutout: Cutout) -> float:
+    """Canvas px per photo px, from `scale` canvas px per px of `source` (which may be shrunk)."""
+    return scale * source.alpha.shape[1] / cutout.width
+
+
 def _premultiplied(cutout: Cutout) -> FloatImage:
     return np.dstack([cutout.rgb * cutout.alpha[..., None], cutout.alpha]).astype(np.float32)
 
@@ -367,6 +372,7 @@ def layered_placement(
     expected_extent_mm: float,
     extent_name: str,
     anchor_points: tuple[Point, ...],
+    enlargement: float,
     notes: tuple[str, ...] = (),
 ) -> Placement:
     """A canvas-size Placement from `layers` (back to front) and masks drawn in `box`."""
@@ -387,6 +393,7 @@ def layered_placement(
         extent_name=extent_name,
         anchor_points=anchor_points,
         notes=notes,
+        enlargement=enlargement,
     )
 
 

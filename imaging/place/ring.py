@@ -15,6 +15,7 @@ from imaging.place.ellipse import (
     body_in_box,
     clipped_jitter,
     draw_band,
+    enlargement,
     fit_annulus,
     layered_placement,
     offset_point,
@@ -118,6 +119,7 @@ def place_ring(
         expected_extent_mm=outer_mm,
         extent_name="ring outer width",
         anchor_points=(knuckle, joint, center),
+        enlargement=enlargement(scale, source, cutout),
         notes=_fit_notes(finger.width_px / px_per_mm, inner_mm),
     )
 

@@ -20,6 +20,7 @@ from imaging.place.ellipse import (
     body_in_box,
     clipped_jitter,
     draw_band,
+    enlargement,
     fit_annulus,
     fit_disc,
     layered_placement,
@@ -112,6 +113,7 @@ def _place_band(
         expected_extent_mm=outer_mm,
         extent_name="outer diameter",
         anchor_points=(wrist.center, center),
+        enlargement=enlargement(pose.outer_radius_px / annulus.outer_radius, source, cutout),
         notes=notes,
     )
 
@@ -185,6 +187,7 @@ def _place_watch(
         expected_extent_mm=case_mm,
         extent_name="case diameter",
         anchor_points=(wrist.center, dial_at),
+        enlargement=enlargement(scale, source, cutout),
         notes=notes,
     )
 

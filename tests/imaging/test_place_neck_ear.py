@@ -327,6 +327,11 @@ def test_plain_chain_width_matches_spec(plain_cutout: Cutout) -> None:
     assert placement.extent_name == "chain width" and placement.measures_chain
     measured = extent_mm(placement.measure_mask, placement.measure_axis, 12.0)
     assert measured == pytest.approx(2.5, rel=0.05)
+    # The photo's chain, about 11 px wide, drawn 30 px wide; on a template of half the scale, half.
+    assert 2.4 < placement.enlargement < 2.8
+    smaller = neck_template(px_per_mm=6.0, size=1600)
+    half = place_necklace(plain_cutout, chain_spec(width_mm=2.5), smaller, PoseJitter())
+    assert half.enlargement == pytest.approx(placement.enlargement / 2, rel=0.01)
 
 
 @pytest.mark.parametrize("px_per_mm", [6.0, 12.0])

@@ -232,6 +232,8 @@ def test_ring_outer_width_is_true_to_scale(ring_placement: tuple[Template, Place
     assert placement.expected_extent_mm == pytest.approx(17.3 + 2 * 1.6)
     measured = extent_mm(placement.measure_mask, placement.measure_axis)
     assert measured == pytest.approx(placement.expected_extent_mm, rel=0.05)
+    # The photo's 10 px per mm drawn at the template's 12.
+    assert placement.enlargement == pytest.approx(PX_PER_MM / SOURCE_PX_PER_MM, rel=0.03)
 
 
 def test_ring_band_lies_across_the_finger_between_knuckle_and_joint(
@@ -312,6 +314,8 @@ def test_ring_from_a_large_photo_is_the_same_size() -> None:
     placement = place_ring(ring_cutout(scale=4.0), ring_spec(), template, PoseJitter())
     measured = extent_mm(placement.measure_mask, placement.measure_axis)
     assert measured == pytest.approx(20.5, rel=0.05)
+    # Against the photo, not the shrunk copy the band is drawn from.
+    assert placement.enlargement == pytest.approx(PX_PER_MM / (4.0 * SOURCE_PX_PER_MM), rel=0.03)
 
 
 def test_anchors_missing_raise_a_clear_value_error() -> None:
@@ -359,6 +363,7 @@ def test_bangle_and_bracelet_go_around_the_wrist(
     assert placement.expected_extent_mm == pytest.approx(outer_mm)
     measured = extent_mm(placement.measure_mask, placement.measure_axis)
     assert measured == pytest.approx(outer_mm, rel=0.05)
+    assert placement.enlargement == pytest.approx(PX_PER_MM / SOURCE_PX_PER_MM, rel=0.03)
     across, along = wrist_axes(template)
     _, major, centroid = shape_axes(placement.alpha_unoccluded)
     reverse = (-across[0], -across[1])
@@ -388,6 +393,7 @@ def test_watch_dial_is_true_to_scale_and_undistorted(
     assert extent_mm(placement.measure_mask, placement.measure_axis) == pytest.approx(
         36.0, rel=0.05
     )
+    assert placement.enlargement == pytest.approx(PX_PER_MM / SOURCE_PX_PER_MM, rel=0.03)
     ratio, _, dial_center = shape_axes(placement.measure_mask)
     assert ratio == pytest.approx(1.0, abs=0.02)
     across, _ = wrist_axes(template)

@@ -131,6 +131,22 @@ def test_the_matching_blur_alone_is_no_colour_shift() -> None:
     assert colour.value > RULES["metal_colour_de2000"].listing, colour.message
 
 
+@pytest.mark.parametrize(
+    ("enlargement", "tier"), [(1.2, "editorial"), (2.5, "social"), (4.0, "fail")]
+)
+def test_a_piece_enlarged_past_its_photo_loses_the_tier(enlargement: float, tier: str) -> None:
+    template = make_template()
+    placement = dataclasses.replace(make_placement(template), enlargement=enlargement)
+    composite = light_and_composite(template, placement, LightParams())
+    report = evaluate_render(make_source(), composite, placement, template, PENDANT)
+    check = {c.name: c for c in report.checks}["enlargement"]
+    assert check.value == enlargement
+    assert check.passed == (enlargement <= 2.0)
+    assert report.tier == tier
+    if not check.passed:
+        assert "photograph it closer" in check.message
+
+
 def test_a_white_fringe_fails_halo() -> None:
     template = make_template()
     placement = make_placement(template)
