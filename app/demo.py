@@ -39,6 +39,7 @@ from models.enums import ImageStatus, ShopPlatform
 from models.queries import (
     find_shop,
     get_listing_copy,
+    get_run,
     list_generated_images,
     list_products,
     list_source_photos,
@@ -64,6 +65,7 @@ class ProductSummary:
     published: int  # adorn's images on the product in the sandbox shop
     copy_title: str
     error: str | None  # why a job for this product failed, if one did
+    verdict: str | None = None  # QA's "reshoot the source photo: ..." for its photo, if it gave one
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ def format_summary(result: DemoResult) -> str:
     headers = ["product", "type", "photo grade", "best tier", "approved", "published", "copy title"]
     lines = [format_table(headers, rows)]
     lines += [f"{p.title}: {p.error}" for p in result.products if p.error]
+    lines += [f"{p.title}: {p.verdict}" for p in result.products if p.verdict]
     lines += [
         f"{len(result.products)} products, {result.approved} of {result.generated} variations "
         f"approved, {result.published} images published in {result.seconds:.0f} s",
@@ -285,6 +288,8 @@ def _summary(stores: SandboxStores, shop_id: int, product_id: int) -> ProductSum
         photos = list_source_photos(session, shop_id, product_id)
         images = list_generated_images(session, shop_id, product_id)
         copy = get_listing_copy(session, shop_id, product_id)
+        runs = [get_run(session, shop_id, run_id) for run_id in {i.run_id for i in images}]
+    verdicts = [run.verdict for run in runs if run is not None and run.verdict]
     tiers = [image.tier for image in images if image.tier]
     generate = _job_error(queues.generate_job_id(product_id, None))
     return ProductSummary(
@@ -297,6 +302,7 @@ def _summary(stores: SandboxStores, shop_id: int, product_id: int) -> ProductSum
         published=_adorn_images_in_store(stores, product.remote_id),
         copy_title=copy.title if copy else "-",
         error=generate,
+        verdict=verdicts[0] if verdicts else None,
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from app.demo import format_summary, run_demo
+from app.demo import DemoResult, ProductSummary, format_summary, run_demo
 from core.settings import DEFAULT_SPECS_DIR, Settings
 from imaging.qa import Tier
 from jobs.context import current
@@ -51,3 +51,16 @@ def test_the_demo_installs_generates_and_publishes_back_to_the_sandbox(
     assert result.outputs_dir.is_relative_to(data_dir) and (data_dir / "adorn.db").is_file()
     summary = format_summary(result)
     assert "ring" in summary and f"ADORN_DATA_DIR={data_dir} adorn serve" in summary
+
+
+def test_the_summary_says_which_photos_to_reshoot_and_why(tmp_path: Path) -> None:
+    verdict = "reshoot the source photo: enlargement failed in 3 variations in a row (...)"
+    rows = [
+        ProductSummary(
+            "Gold chain", "necklace", "usable", "social", 0, 3, 0, "Chain", None, verdict
+        ),
+        ProductSummary("Gold ring", "ring", "good", "editorial", 3, 3, 3, "Ring", None),
+    ]
+    summary = format_summary(DemoResult(rows, tmp_path / "files", tmp_path, 12.0))
+    assert f"Gold chain: {verdict}" in summary.splitlines()
+    assert "Gold ring:" not in summary
