@@ -22,10 +22,11 @@ from imaging.template import Template
 LIGHT_JITTER_DEG = 12.0
 CROP_ZOOM_RANGE = (1.0, 1.35)
 CROP_SHIFT_MAX = 0.08  # fraction of the crop size
-# The photo's own light cannot be changed: a preset's direction pulls a variation's shadow at most
-# this far from it. That is QA's editorial limit for shadow direction; further, the shadow would
-# visibly disagree with the photo's light (QA's listing limit is 35 degrees).
-LIGHT_FROM_SCENE_MAX_DEG = 20.0
+# The photo's own light cannot be changed: a preset's direction pulls a variation's light at most
+# this far from it. QA's shadow direction counts that turn plus the shadow's own angle from where
+# the turned light casts it, against an editorial limit of 20 degrees: 15 leaves the shadow room.
+# Further, it would visibly disagree with the photo's light (QA's listing limit is 35 degrees).
+LIGHT_FROM_SCENE_MAX_DEG = 15.0
 
 
 @dataclass(frozen=True)
