@@ -33,6 +33,7 @@ from imaging.generate.request import (
 from imaging.image_io import load_image
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.qa import Tier
+from imaging.variations import LIGHT_FROM_SCENE_MAX_DEG
 from jobs.api import QueueUnavailableError, enqueue_annotate_template, enqueue_generate_template
 from jobs.generation import LIBRARY_BACKGROUND, parse_crop_ratio
 from jobs.tasks import template_folder
@@ -76,6 +77,7 @@ def index() -> str:
         regions=[r.value for r in BodyRegion],
         tiers=[t.value for t in Tier if t is not Tier.FAIL],
         backgrounds=BACKGROUND_STYLES,
+        light_max_deg=LIGHT_FROM_SCENE_MAX_DEG,
         jobs=job_boxes(shop_id(), request.args.getlist("job")),
         generate_unavailable=NO_MODEL if settings().generate_model is None else None,
         age_ranges=[a.value for a in AgeRange],

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from app.cli import main
 from core.settings import Settings
+from imaging.variations import LIGHT_FROM_SCENE_MAX_DEG
 from jobs import tasks
 from jobs.context import current
 from models.db import session_scope
@@ -186,6 +187,7 @@ def test_a_seller_can_edit_the_copy_and_save_a_preset(client: FlaskClient, shop:
     assert client.post("/presets", data=preset).status_code == 302
     page = client.get("/presets").get_data(as_text=True)
     assert "studio" in page and "4:5" in page
+    assert f"kept within {LIGHT_FROM_SCENE_MAX_DEG:.0f}° of it" in page  # what the planner holds to
     review = client.get(f"/products/{shop.product_id}").get_data(as_text=True)
     assert "Gold hoops, 20 mm" in review and "gold, hoops" in review
 
