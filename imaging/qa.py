@@ -505,8 +505,9 @@ def _metal_colour(views: _Views, placement: Placement, composite: Composite) -> 
 
 def _shown_piece_linear(views: _Views, around: tuple[slice, slice]) -> FloatImage:
     """The piece's colour as the render shows it, in linear light: each pixel unmixed from the
-    shadowed scene it was composited over. A fine chain is never opaque in the render (the matched blur spreads a 3 px
-    wire over 5): read as it is, the skin showing through would count as a colour shift."""
+    shadowed scene it was composited over. A fine chain is never opaque in the render (the matched
+    blur spreads a 3 px wire over 5): read as it is, the skin showing through would count as a
+    colour shift."""
     coverage = np.maximum(views.coverage[around], 0.5)[..., None]
     behind = srgb_to_linear(views.scene[around]) * (1.0 - views.shadow[around])[..., None]
     shown = (srgb_to_linear(views.render[around]) - (1.0 - coverage) * behind) / coverage
