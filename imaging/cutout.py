@@ -73,9 +73,12 @@ MAX_OPENING_FRACTION = 0.02
 # the piece's own shadow, darker.
 HIGHLIGHT_EXCESS_L = -1.0
 # A hole lighter than most of the open backdrop is no opening, up to this fraction of the piece's
-# area (a ring's or a bangle's inside is larger): a stone's white facets on a white set.
+# area (a ring's or a bangle's inside is larger): a stone's white facets on a white set, or a
+# clipped highlight along a band. Holes are judged by their quarter of lightest pixels: a highlight
+# line a few pixels wide leaves a hole as wide again of darker rim pixels around its core.
 MAX_LIT_HOLE_FRACTION = 0.05
 LIT_BACKDROP_PERCENTILE = 90.0
+LIT_HOLE_PERCENTILE = 75.0
 # Deeper than this inside the piece (px at 2048 px) the matte is opaque.
 OPAQUE_DEPTH_PX = 2.0
 # A rim pixel is a mix of the backdrop and the piece's colour beside it when it lies this close
@@ -786,34 +789,35 @@ def _fill_holes(
 ) -> FloatImage:
     """Fill the enclosed holes that are piece, not openings: small ones at least as light as the
     background (`lightness_gap`: L* over the backdrop's), specular highlights, where an opening
-    lies in the piece's shadow; holes whose typical pixel is lighter than most of the open
-    backdrop (a stone's white facets on a white set), which no opening is; and slits a couple of
-    pixels wide away from chains (`near_thin`), pale metal whose faint evidence broke up, where an
-    opening that narrow would not show the backdrop. Left open, slits let the skin through as dark
-    dashes once a band is stretched round a wrist."""
+    lies in the piece's shadow; holes whose lighter pixels are lighter than most of the open
+    backdrop (a stone's white facets on a white set, a band's clipped highlight), which no opening
+    is; and slits a couple of pixels wide away from chains (`near_thin`), pale metal whose faint
+    evidence broke up, where an opening that narrow would not show the backdrop. Left open, slits
+    let the skin through as dark dashes once a band is stretched round a wrist."""
     holes = regions(alpha <= 0.5)
     count = len(holes.stats)
     index = holes.labels.ravel()
 
     area = int(np.count_nonzero(alpha > 0.5))
+    candidates = holes.enclosed & (holes.areas <= MAX_LIT_HOLE_FRACTION * area)
+    # Each hole by its lighter pixels, not by the lightest (noise) nor by the mean: a hole takes in
+    # the darker rim pixels the matte left out around it.
+    core = np.full(count, -np.inf)
+    for label in np.flatnonzero(candidates):
+        inside = holes.box(label)
+        hole = holes.labels[inside] == label
+        core[label] = np.percentile(lightness_gap[inside][hole], LIT_HOLE_PERCENTILE)
     small = holes.areas <= MAX_HIGHLIGHT_HOLE_FRACTION * area
-    mean_excess = np.bincount(index, weights=lightness_gap.ravel(), minlength=count) / np.maximum(
-        holes.areas, 1
-    )
-    highlights = holes.enclosed & small & (mean_excess > HIGHLIGHT_EXCESS_L)
+    highlights = holes.enclosed & small & (core > HIGHLIGHT_EXCESS_L)
     # The open backdrop: regions of `alpha <= 0.5` (label 0 is the piece) that reach the border.
     # Every 7th pixel is plenty for a percentile of its noise, and spares full-size copies.
     sampled_labels = holes.labels.ravel()[::7]
     open_backdrop = (sampled_labels > 0) & ~holes.enclosed[sampled_labels]
-    candidates = holes.enclosed & (holes.areas <= MAX_LIT_HOLE_FRACTION * area)
-    if np.any(open_backdrop) and np.any(candidates):
-        sampled = lightness_gap.ravel()[::7][open_backdrop]
-        lit_level = np.percentile(sampled, LIT_BACKDROP_PERCENTILE)
-        # By the median, as a hole takes in the darker rim pixels the matte left out around it.
-        for label in np.flatnonzero(candidates):
-            inside = holes.box(label)
-            hole = holes.labels[inside] == label
-            highlights[label] |= bool(np.median(lightness_gap[inside][hole]) > lit_level)
+    if np.any(open_backdrop):
+        lit_level = np.percentile(
+            lightness_gap.ravel()[::7][open_backdrop], LIT_BACKDROP_PERCENTILE
+        )
+        highlights |= candidates & (core > lit_level)
 
     size = 2 * round(pixel_scale) + 1
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
