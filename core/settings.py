@@ -15,8 +15,8 @@ from pathlib import Path
 _LOCAL_ONLY_KEY = "adorn-local-development-only"
 _LOCAL_ONLY_TOKEN_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1rZXktMzJieXQ="
 
-# The platforms' published schemas ship with adorn (their sources: specs/README.md there).
-DEFAULT_SPECS_DIR = Path(__file__).resolve().parents[1] / "integrations" / "contracts" / "specs"
+# Beside a checkout of adorn, the team's shared folder holds the platforms' published schemas.
+DEFAULT_SPECS_DIR = Path(__file__).resolve().parents[2] / "shared" / "specs"
 
 
 @dataclass(frozen=True)

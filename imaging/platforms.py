@@ -1,7 +1,7 @@
 """Destination specs: the one table of where exported images go and what each platform accepts.
 
 Sources: Shopify's limits and Etsy's 2000 px shortest side are from the platform facts in
-integrations/contracts/specs/README.md; Etsy's 3000 px per side is the largest image its API serves
+../shared/specs/README.md; Etsy's 3000 px per side is the largest image its API serves
 (ListingImage.url_fullxfull in the OpenAPI file). Amazon's and Instagram's limits are from their
 published image requirements and are not in those specs. Where a limit is our own assumption, its
 notes say so.

@@ -1,10 +1,13 @@
-"""Shared fixtures: the real people photos (optional) and a generated template library."""
+"""Shared fixtures: the platforms' schemas and the real people photos (both in ../shared), and a
+generated template library."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from core.settings import DEFAULT_SPECS_DIR
 
 PEOPLE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "people"
 
@@ -15,6 +18,14 @@ def people_dir() -> Path:
     if not PEOPLE_DIR.is_dir():
         pytest.skip(f"real people photos not found at {PEOPLE_DIR}")
     return PEOPLE_DIR
+
+
+def shared_specs() -> Path:
+    """../shared/specs, or skip: the platforms' published schemas are never copied into the
+    repository."""
+    if not DEFAULT_SPECS_DIR.is_dir():
+        pytest.skip(f"platform specs not found at {DEFAULT_SPECS_DIR}")
+    return DEFAULT_SPECS_DIR
 
 
 @pytest.fixture(scope="session")

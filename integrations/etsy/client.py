@@ -1,7 +1,7 @@
 """The Etsy Open API v3 client: the calls adorn makes, within Etsy's rate limits, with retries.
 
-Paths, parameters and bodies follow integrations/contracts/specs/etsy-openapi-v3.json operation by
-operation (the sandbox refuses anything else). Every call carries `x-api-key: keystring:shared_secret` and
+Paths, parameters and bodies follow ../shared/specs/etsy-openapi-v3.json operation by operation
+(the sandbox refuses anything else). Every call carries `x-api-key: keystring:shared_secret` and
 the shop's Bearer token.
 """
 

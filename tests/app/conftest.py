@@ -18,10 +18,11 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from app import create_app
-from core.settings import DEFAULT_SPECS_DIR, Settings
+from core.settings import Settings
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.tokens import TokenCipher
 from jobs.context import current
+from tests.conftest import shared_specs
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
 from tests.redis_databases import worker_database
 
@@ -36,7 +37,7 @@ CALLBACKS = (f"{APP_URL}/auth/shopify/callback", f"{APP_URL}/auth/etsy/callback"
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxStores]:
     """The Shopify and Etsy sandboxes with a small catalog, on loopback."""
-    stores = start_sandbox_stores(DEFAULT_SPECS_DIR, CALLBACKS, products=3, photo_px=600)
+    stores = start_sandbox_stores(shared_specs(), CALLBACKS, products=3, photo_px=600)
     yield stores
     stores.stop()
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from app.demo import DemoResult, ProductSummary, format_summary, run_demo
-from core.settings import DEFAULT_SPECS_DIR, Settings
+from core.settings import Settings
 from imaging.qa import Tier
 from jobs.context import current
 from models.enums import ImageStatus, PublicationStatus
 from models.tables import GeneratedImage, Publication
+from tests.conftest import shared_specs
 
 LISTABLE = {Tier.LISTING.value, Tier.EDITORIAL.value}
 
@@ -24,7 +25,7 @@ def test_the_demo_installs_generates_and_publishes_back_to_the_sandbox(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'adorn.db'}",
         templates_dir=template_library,
-        specs_dir=DEFAULT_SPECS_DIR,
+        specs_dir=shared_specs(),
     )
 
     result = run_demo(settings, products=2, variations=1, photo_px=800, show_progress=False)

@@ -20,11 +20,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from app import create_app
-from core.settings import DEFAULT_SPECS_DIR, Settings
+from core.settings import Settings
 from integrations.sandbox.server import RunningServer, serve_in_thread
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.tokens import TokenCipher
 from jobs.context import configure
+from tests.conftest import shared_specs
 from tests.jobs.test_rq_workers import start_worker
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
 from tests.redis_databases import worker_database
@@ -72,7 +73,7 @@ def app_url() -> str:
 def sandbox(app_url: str) -> Iterator[SandboxStores]:
     """The sandbox stores with two products (a ring and a pendant necklace), small photos."""
     callbacks = (f"{app_url}/auth/shopify/callback", f"{app_url}/auth/etsy/callback")
-    stores = start_sandbox_stores(DEFAULT_SPECS_DIR, callbacks, products=2, photo_px=600)
+    stores = start_sandbox_stores(shared_specs(), callbacks, products=2, photo_px=600)
     stores.shopify_state.media_processing_s = 0.05
     yield stores
     stores.stop()

@@ -1,4 +1,4 @@
-"""Fixtures for the contract tests: the platforms' published schemas adorn ships."""
+"""Fixtures for the contract tests: the platforms' published schemas in ../shared/specs."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from graphql import GraphQLSchema
 
-from core.settings import DEFAULT_SPECS_DIR
 from integrations.contracts.etsy_openapi import EtsySpec, load_etsy_spec
 from integrations.contracts.shopify_schema import load_admin_schema
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
+from tests.conftest import shared_specs
 
 CALLBACK = (
     "http://127.0.0.1:9/auth/callback"  # never called: the tests read the redirect themselves
@@ -22,7 +22,7 @@ def running_sandboxes(products: int, photo_px: int) -> Iterator[SandboxStores]:
     """Both sandbox stores, seeded, with fast media processing; stopped after. For `yield from`
     in a fixture."""
     running = start_sandbox_stores(
-        DEFAULT_SPECS_DIR, (CALLBACK,), products=products, photo_px=photo_px
+        shared_specs(), (CALLBACK,), products=products, photo_px=photo_px
     )
     running.shopify_state.media_processing_s = 0.05
     yield running
@@ -30,7 +30,7 @@ def running_sandboxes(products: int, photo_px: int) -> Iterator[SandboxStores]:
 
 
 def _spec_file(name: str) -> Path:
-    return DEFAULT_SPECS_DIR / name
+    return shared_specs() / name
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from core.settings import DEFAULT_SPECS_DIR, Settings
+from core.settings import Settings
 from integrations.sandbox.stores import SandboxStores, start_sandbox_stores
 from integrations.shopify import auth as shopify_auth
 from integrations.tokens import TokenCipher
@@ -23,6 +23,7 @@ from jobs.context import configure
 from models.db import make_engine, migrate, session_scope
 from models.enums import ShopPlatform
 from models.queries import save_installed_shop
+from tests.conftest import shared_specs
 from tests.models.conftest import postgres_url  # noqa: F401  (the session's database)
 from tests.redis_databases import worker_database
 
@@ -35,7 +36,7 @@ REDIS_DB_LAST = 0
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxStores]:
     """The sandbox stores with 8 products, small photos and fast media processing."""
-    stores = start_sandbox_stores(DEFAULT_SPECS_DIR, (CALLBACK,), products=8, photo_px=700)
+    stores = start_sandbox_stores(shared_specs(), (CALLBACK,), products=8, photo_px=700)
     stores.shopify_state.media_processing_s = 0.05
     yield stores
     stores.stop()

@@ -11,12 +11,13 @@ from integrations.sandbox.etsy.app import create_etsy_sandbox
 from integrations.sandbox.etsy.seed import seed_shop
 from integrations.sandbox.etsy.state import EtsySandboxApp, EtsySandboxState
 from integrations.sandbox.server import serve_in_thread
+from integrations.sandbox.stores import ETSY_SPEC_FILE
+from tests.conftest import shared_specs
 from tests.integrations.etsy.etsy_harness import (
     KEYSTRING,
     PHOTO_PX,
     REDIRECT_URI,
     SHARED_SECRET,
-    SPEC_FILE,
     Connected,
     EtsySandbox,
     connect_seller,
@@ -36,7 +37,7 @@ def sandbox(seed_listings: int) -> Iterator[EtsySandbox]:
         per_second_limit=1000,
     )
     shop = seed_shop(state, count=seed_listings, photo_px=PHOTO_PX)
-    server = serve_in_thread(create_etsy_sandbox(state, SPEC_FILE))
+    server = serve_in_thread(create_etsy_sandbox(state, shared_specs() / ETSY_SPEC_FILE))
     try:
         yield EtsySandbox(state, shop, server.base_url)
     finally:

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from core.settings import DEFAULT_SPECS_DIR
 from integrations.etsy.auth import (
     EtsyTokenKeeper,
     authorization_url,
@@ -19,10 +18,8 @@ from integrations.etsy.auth import (
 from integrations.etsy.client import EtsyClient, RetryPolicy
 from integrations.etsy.store import EtsyStore
 from integrations.sandbox.etsy.state import EtsySandboxState, SandboxShop
-from integrations.sandbox.stores import ETSY_SPEC_FILE
 from integrations.tokens import MemoryTokenStore, ThreadRefreshLock, TokenCipher
 
-SPEC_FILE = DEFAULT_SPECS_DIR / ETSY_SPEC_FILE
 KEYSTRING = "adornkeystring1234"
 SHARED_SECRET = "adornsharedsecret"
 REDIRECT_URI = "https://adorn.example/etsy/callback"

@@ -15,7 +15,6 @@ import pytest
 import requests
 from flask import Flask
 
-from core.settings import DEFAULT_SPECS_DIR
 from integrations.sandbox.server import RunningServer, serve_in_thread
 from integrations.sandbox.shopify.admin_api import BUCKET_KEY, SCHEMA_PATH_KEY
 from integrations.sandbox.shopify.app import create_shopify_sandbox
@@ -29,8 +28,8 @@ from integrations.sandbox.shopify.state import (
 )
 from integrations.sandbox.stores import SHOPIFY_SCHEMA_FILE
 from integrations.shopify.graphql_client import AdminClient, RetryPolicy
+from tests.conftest import shared_specs
 
-SCHEMA_FILE = DEFAULT_SPECS_DIR / SHOPIFY_SCHEMA_FILE
 SHOP = "adorn-admin-test.myshopify.com"
 # Quick retries keep the failure tests fast; the policy's shape is what they check.
 FAST_RETRY = RetryPolicy(max_attempts=5, backoff_base_s=0.01, backoff_max_s=0.2)
@@ -97,7 +96,7 @@ def admin_sandbox() -> Iterator[AdminSandbox]:
     )
     state.tokens[token.access_token] = token
     app = create_shopify_sandbox(state)
-    app.config[SCHEMA_PATH_KEY] = str(SCHEMA_FILE)
+    app.config[SCHEMA_PATH_KEY] = str(shared_specs() / SHOPIFY_SCHEMA_FILE)
     server = serve_in_thread(app)
     yield AdminSandbox(state, app, server, SHOP, token)
     server.stop()

@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from core.settings import DEFAULT_SPECS_DIR
 from integrations.errors import AuthError
 from integrations.sandbox.server import serve_in_thread
 from integrations.sandbox.shopify.admin_api import SCHEMA_PATH_KEY
@@ -36,9 +35,9 @@ from integrations.shopify.auth import (
 )
 from integrations.shopify.documents import load_document
 from integrations.tokens import MemoryTokenStore, ThreadRefreshLock, TokenCipher, TokenSet
+from tests.conftest import shared_specs
 
 Probe = Callable[[str, str], requests.Response]
-ADMIN_SCHEMA = DEFAULT_SPECS_DIR / SHOPIFY_SCHEMA_FILE
 INVALID_TOKEN = {
     "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
 }
@@ -106,7 +105,7 @@ def test_installed_tokens_query_the_admin_api(
     sandbox_app: SandboxApp, shop: str, shopify_state: ShopifySandboxState
 ) -> None:
     sandbox = create_shopify_sandbox(shopify_state)
-    sandbox.config[SCHEMA_PATH_KEY] = ADMIN_SCHEMA
+    sandbox.config[SCHEMA_PATH_KEY] = shared_specs() / SHOPIFY_SCHEMA_FILE
     server = serve_in_thread(sandbox)
     try:
         shop_url = f"{server.base_url}/shops/{shop}"
