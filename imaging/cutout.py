@@ -325,10 +325,13 @@ def _matte(
     if chroma_blurred:
         # Not around small holes in the piece (between prongs and stone, say): there the piece's
         # own hue is what holds the matte together.
-        outside = departure.distance() <= start
+        before = departure.distance()
+        outside = before <= start
         backdrop = outside & ~_small_holes(outside, SMALL_HOLE_PX * pixel_scale)
-        wide = _near_wide(departure.distance() > start + RAMP_WIDTH_DE, pixel_scale)
-        departure = departure.hue_eroded(2 * round(pixel_scale) + 1, backdrop, wide)
+        size = 2 * round(pixel_scale) + 1
+        # Only a larger photo's square is wider than the colour blocks' own 3 x 3.
+        wide = _near_wide(before > start + RAMP_WIDTH_DE, pixel_scale) if size > 3 else None
+        departure = departure.hue_eroded(size, backdrop, wide)
         departure = departure.without_colour_ringing(rgb, behind, _coloured(departure, start))
     distance = departure.distance()
     coloured = _coloured(departure, start)
@@ -740,20 +743,21 @@ class _Departure:
         )
 
     def hue_eroded(
-        self, size: int, backdrop: NDArray[np.bool_], wide: NDArray[np.bool_]
+        self, size: int, backdrop: NDArray[np.bool_], wide: NDArray[np.bool_] | None
     ) -> _Departure:
         """The same departure with the hue term taken as its minimum over a square where coloured
         pixels meet the `backdrop`: JPEG stores colour at half resolution, so a gold edge's hue
         spreads a pixel or two onto the backdrop, where it would widen the matte into a light
         fringe. Next to the `wide` parts of the piece the square is `size` across (their soft
-        edges carry the hue further in a large photo); elsewhere 3 x 3, the colour blocks' own
-        reach, as a larger square would take a fine wire's hue away whole."""
+        edges carry the hue further in a large photo); elsewhere (everywhere when `wide` is None)
+        3 x 3, the colour blocks' own reach, as a larger square would take a fine wire's hue away
+        whole."""
         square = np.ones((size, size), np.uint8)
         coloured = cv2.dilate(self.chroma, square) > NEUTRAL_PIECE_CHROMA
         reach = np.ones((2 * size - 1, 2 * size - 1), np.uint8)
         near_backdrop = cv2.dilate(backdrop.astype(np.uint8), reach) > 0
         eroded = np.asarray(cv2.erode(self.hue, np.ones((3, 3), np.uint8)), np.float32)
-        if size > 3:
+        if wide is not None:
             np.copyto(eroded, cv2.erode(self.hue, square), where=wide)
         np.copyto(eroded, self.hue, where=~(coloured & near_backdrop))
         return dataclasses.replace(self, hue=eroded)
