@@ -670,11 +670,10 @@ def _draw_wrist(scene: _Scene, albedo: Array) -> _Drawn:
     for v in (-27.0, -9.0, 9.0, 27.0):
         knuckle = scene.mask([at(80, v - 5), at(90, v - 5), at(90, v + 5), at(80, v + 5)])
         scene.tone(knuckle, 0.06, 3.0)
-    body = scene.mask(band([(-200, 45.0), (14, 45.0)]), smooth=0) * arm
     wrist_anchor = WristAnchor(
         center=scene.px(center), axis=axis, width_px=round(55.0 * scene.px_per_mm, 2)
     )
-    return _Drawn(body_mask=body, skin_mask=arm, wrist=wrist_anchor)
+    return _Drawn(body_mask=silhouette, skin_mask=arm, wrist=wrist_anchor)
 
 
 _DRAWERS = {

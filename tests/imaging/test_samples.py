@@ -221,6 +221,19 @@ def test_wrist_anchor_is_on_the_forearm(templates: dict[BodyRegion, Template]) -
     assert float(across.sum()) * 0.25 == pytest.approx(wrist.width_px, rel=0.06)
 
 
+# A bangle looser than the wrist slides onto the back of the hand: that is body too, where its
+# contact shadow falls and QA counts it on the body. The mask stopped 14 mm past the wrist's centre,
+# and a 63 mm bangle measured 54-76 % on the body by pose, its front arc unshadowed on the hand.
+def test_the_back_of_the_hand_is_body_on_a_wrist(templates: dict[BodyRegion, Template]) -> None:
+    template = templates[BodyRegion.WRIST]
+    wrist = template.annotation.wrist
+    assert wrist is not None and template.body_mask is not None
+    for mm in (20.0, 40.0, 60.0):
+        reach = mm * template.annotation.px_per_mm
+        point = (wrist.center[0] + wrist.axis[0] * reach, wrist.center[1] + wrist.axis[1] * reach)
+        assert _on(template.body_mask, point) > 0.5
+
+
 def test_skin_colour_follows_the_skin_tone() -> None:
     light = make_template(BodyRegion.HAND, skin_tone=2, width=384, height=384)
     deep = make_template(BodyRegion.HAND, skin_tone=9, width=384, height=384)
