@@ -124,6 +124,17 @@ def fit_annulus(alpha: FloatImage) -> Annulus:
     return Annulus((cx, cy), math.sqrt(float(areas[hole]) / math.pi), outer)
 
 
+def band_margin(annulus: Annulus) -> float:
+    """Source px beyond the band's fitted edges that still belong to it.
+
+    A bracelet's clasp stands out of the chain's line by about the chain's width: cut at the
+    edges, it showed as two halves with a gap. Never as far as half the hole, so sampling cannot
+    reach across it to the far side of the band.
+    """
+    thickness = annulus.outer_radius - annulus.inner_radius
+    return max(2.0, min(thickness, annulus.inner_radius / 2))
+
+
 def fit_disc(alpha: FloatImage) -> tuple[Point, float]:
     """Centre and radius of a watch case among its straps, in the piece's alpha.
 
@@ -288,8 +299,7 @@ def draw_band(
         math.sin(math.radians(pose.turn_deg)),
     )
     scale = radius / outer  # canvas px per photo px
-    # Only radii within this margin of the band are sampled: never across the hole or into a setting.
-    margin = 2.0
+    margin = band_margin(annulus)
 
     arcs = []
     for side in (1.0, -1.0):

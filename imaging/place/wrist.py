@@ -17,6 +17,7 @@ from imaging.place.ellipse import (
     CanvasBox,
     Layer,
     Source,
+    band_margin,
     body_in_box,
     clipped_jitter,
     draw_band,
@@ -93,7 +94,10 @@ def _place_band(
         width_px=width_mm * px_per_mm,
         turn_deg=turn_deg,
     )
-    box = CanvasBox.around(pose.corners(), pad=3.0, width=template.width, height=template.height)
+    reach_px = band_margin(annulus) * pose.outer_radius_px / annulus.outer_radius  # a clasp
+    box = CanvasBox.around(
+        pose.corners(reach_px), pad=3.0, width=template.width, height=template.height
+    )
     front, back = draw_band(source, annulus, pose, box)
     back = Layer(back.rgba, hidden=body_in_box(template, box, pose, wrist.width_px))
     seen = stack_alpha([back.visible_alpha(), front.alpha])

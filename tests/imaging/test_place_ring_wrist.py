@@ -74,12 +74,15 @@ def bangle_cutout(inner_mm: float = 63.0, thickness_mm: float = 2.5) -> Cutout:
     return _cutout(GOLD * groove[..., None], alpha)
 
 
-def chain_cutout(inner_length_mm: float = 177.8, link_mm: float = 3.0) -> Cutout:
-    """A chain bracelet laid as a circle: a loop of small overlapping round links."""
+def chain_cutout(
+    inner_length_mm: float = 177.8, link_mm: float = 3.0, clasp_mm: float = 0.0
+) -> Cutout:
+    """A chain bracelet laid as a circle: a loop of small overlapping round links, and a ring clasp
+    `clasp_mm` across at the top (none at 0)."""
     ppm = SOURCE_PX_PER_MM
     loop_r = (inner_length_mm / math.pi + link_mm) / 2 * ppm
     link_r = link_mm / 2 * ppm
-    size = int(2 * (loop_r + link_r) + 8)
+    size = int(2 * (loop_r + max(link_r, clasp_mm / 2 * ppm)) + 8)
     xs, ys = _grid(size, size)
     alpha = np.zeros((size, size), np.float32)
     links = int(2 * math.pi * loop_r / (1.4 * link_r))
@@ -91,6 +94,10 @@ def chain_cutout(inner_length_mm: float = 177.8, link_mm: float = 3.0) -> Cutout
         d = np.hypot(xs[window] - x, ys[window] - y)
         link = np.minimum(_coverage(link_r - d), _coverage(d - 0.45 * link_r))
         alpha[window] = np.maximum(alpha[window], link)
+    if clasp_mm:
+        d = np.hypot(xs - size / 2, ys - (size / 2 - loop_r))
+        clasp_r = clasp_mm / 2 * ppm
+        alpha = np.maximum(alpha, np.minimum(_coverage(clasp_r - d), _coverage(d - clasp_r / 2)))
     return _cutout(np.broadcast_to(GOLD, (size, size, 3)), alpha)
 
 
@@ -376,6 +383,18 @@ def test_bangle_and_bracelet_go_around_the_wrist(
     back = (q < hang_px - 3 * PX_PER_MM) & (template.body_mask >= 1.0)
     assert placement.alpha_unoccluded[back].max() > 0.5
     assert placement.alpha[back].max() == 0.0
+
+
+# A clasp stands out of the chain's line: sampled only 2 px beyond the band's fitted edges, it
+# was cut to two halves with a gap between them in the middle of the front arc.
+def test_a_bracelets_clasp_is_drawn_whole() -> None:
+    template = wrist_template(wrist_mm=55.0)
+    spec = with_typical_sizes(ProductSpec(JewelryType.BRACELET))
+    plain, clasped = chain_cutout(), chain_cutout(clasp_mm=6.0)
+    added_source = float(clasped.alpha.sum() - plain.alpha.sum())
+    placed = [place_on_wrist(c, spec, template, PoseJitter()) for c in (plain, clasped)]
+    added = float(placed[1].alpha.sum() - placed[0].alpha.sum())
+    assert added == pytest.approx(added_source * placed[1].enlargement**2, rel=0.1)
 
 
 @pytest.fixture(scope="module")
