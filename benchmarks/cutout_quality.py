@@ -20,7 +20,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse
-import io
 import statistics
 import sys
 import time
@@ -35,8 +34,14 @@ from app.cli_tables import format_table
 from imaging.cutout import cut_out
 from imaging.cutout_metrics import halo, in_frame, matte_iou
 from imaging.errors import ImagingError
-from imaging.image_io import SourceImage, load_image, to_pil
-from imaging.samples.products import BACKGROUND_LEVEL, Metal, SampleKind, make_product_photo
+from imaging.image_io import SourceImage
+from imaging.samples.products import (
+    BACKGROUND_LEVEL,
+    Metal,
+    SampleKind,
+    as_jpeg_upload,
+    make_product_photo,
+)
 
 
 def _names(text: str | None, every: list[str]) -> list[str]:
@@ -62,14 +67,6 @@ def _ceiling(true_alpha: np.ndarray, seed: int) -> float:
     return matte_iou((true_alpha + error).astype(np.float32), true_alpha)
 
 
-def _source(rgb: np.ndarray, jpeg_quality: int | None) -> SourceImage:
-    if jpeg_quality is None:
-        return SourceImage.from_array(rgb)
-    encoded = io.BytesIO()
-    to_pil(rgb).save(encoded, format="JPEG", quality=jpeg_quality)
-    return load_image(encoded.getvalue())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=1200, help="long edge of the photos, px")
@@ -93,7 +90,11 @@ def main() -> None:
                 photo = make_product_photo(
                     SampleKind(kind), Metal(metal), background, args.size, seed=args.seed
                 )
-                source = _source(photo.rgb, args.jpeg)
+                source = (
+                    SourceImage.from_array(photo.rgb)
+                    if args.jpeg is None
+                    else as_jpeg_upload(photo.rgb, args.jpeg)
+                )
                 started = time.perf_counter()
                 try:
                     cutout = cut_out(source)

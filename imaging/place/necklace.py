@@ -301,7 +301,9 @@ def _find_pendant(alpha: FloatImage, path: Points, width_px: float) -> _Pendant 
         if factor == 1.0
         else cv2.resize(alpha, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     )
-    mask = (small > 0.5).astype(np.uint8)
+    # A stone's light facets or a setting's openings leave holes that split the pendant under the
+    # opening below: it kept a silver disc's left two thirds, and the bail went unfound.
+    mask = _fill_small_holes((small > 0.5).astype(np.uint8))
     kernel_px = 3.0 * width_px * factor + 1
     thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _disc(kernel_px))
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(thick, connectivity=8)

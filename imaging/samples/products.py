@@ -30,6 +30,7 @@ part of the background, not of true_alpha.
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 from collections.abc import Sequence
@@ -42,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from imaging.geometry import Point
-from imaging.image_io import FloatImage
+from imaging.image_io import FloatImage, SourceImage, load_image, to_pil
 from imaging.jewelry import JewelryType
 from imaging.product_spec import ProductSpec
 
@@ -140,6 +141,14 @@ class ProductPhoto:
     kind: SampleKind
     metal: Metal
     background: str
+
+
+def as_jpeg_upload(rgb: FloatImage, quality: int = 90) -> SourceImage:
+    """`rgb` saved as a JPEG (colour at half resolution, 4:2:0, as most uploads arrive) and read
+    back: the photo as the cutout meets it in a shop."""
+    encoded = io.BytesIO()
+    to_pil(rgb).save(encoded, format="JPEG", quality=quality)
+    return load_image(encoded.getvalue())
 
 
 # --- shading -------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 import pytest
@@ -11,10 +9,16 @@ import pytest
 from imaging.cutout import cut_out, estimate_background
 from imaging.cutout_metrics import halo, in_frame, matte_iou
 from imaging.errors import BusyBackgroundError
-from imaging.image_io import FloatImage, SourceImage, load_image, to_pil
+from imaging.image_io import FloatImage, SourceImage
 from imaging.regions import regions
 from imaging.samples.catalog import DEMO_PIECES
-from imaging.samples.products import Metal, ProductPhoto, SampleKind, make_product_photo
+from imaging.samples.products import (
+    Metal,
+    ProductPhoto,
+    SampleKind,
+    as_jpeg_upload,
+    make_product_photo,
+)
 
 
 def _matte_scores(photo: ProductPhoto, source: SourceImage | None = None) -> tuple[float, float]:
@@ -22,13 +26,6 @@ def _matte_scores(photo: ProductPhoto, source: SourceImage | None = None) -> tup
     cutout = cut_out(source or SourceImage.from_array(photo.rgb))
     rgb, alpha = in_frame(cutout, photo.true_alpha.shape)
     return matte_iou(alpha, photo.true_alpha), halo(rgb, alpha, photo.true_rgb, photo.true_alpha)
-
-
-def _from_jpeg(photo: ProductPhoto, quality: int = 90) -> SourceImage:
-    """`photo` saved as a JPEG (colour at half resolution, 4:2:0, as uploads arrive) and read back."""
-    encoded = io.BytesIO()
-    to_pil(photo.rgb).save(encoded, format="JPEG", quality=quality)
-    return load_image(encoded.getvalue())
 
 
 def _disc_photo(background: float = 0.96) -> tuple[FloatImage, FloatImage]:
@@ -157,7 +154,7 @@ def test_white_facets_on_a_white_set_are_kept() -> None:
 def test_a_clipped_highlight_along_a_band_leaves_no_holes() -> None:
     kind, metal, background = DEMO_PIECES[5]
     photo = make_product_photo(kind, metal, background, long_edge_px=1600, seed=5)
-    cutout = cut_out(_from_jpeg(photo))
+    cutout = cut_out(as_jpeg_upload(photo.rgb))
     holes = regions(cutout.alpha <= 0.5)
     assert np.count_nonzero(holes.enclosed) == 1  # the bangle's inside
 
@@ -251,7 +248,7 @@ def test_chain_link_openings_stay_open_where_the_matte_breaks() -> None:
 )
 def test_gold_from_a_jpeg_leaves_no_fringe(kind: SampleKind, metal: Metal, background: str) -> None:
     photo = make_product_photo(kind, metal, background, long_edge_px=1200, seed=0)
-    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
+    iou, fringe = _matte_scores(photo, as_jpeg_upload(photo.rgb))
     assert iou >= 0.97
     assert fringe < 0.02
 
@@ -271,7 +268,7 @@ def test_a_fine_gold_chain_from_a_jpeg_keeps_its_link_openings_clear(
     kind: SampleKind, metal: Metal, floor: float, fringe_limit: float
 ) -> None:
     photo = make_product_photo(kind, metal, "white", long_edge_px=1600, seed=0)
-    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
+    iou, fringe = _matte_scores(photo, as_jpeg_upload(photo.rgb))
     assert iou >= floor
     assert fringe < fringe_limit
 
@@ -282,7 +279,7 @@ def test_the_lit_side_of_a_gold_chain_in_a_large_jpeg_is_kept() -> None:
     # hue eroded away over a 5 x 5 square, it was lost and the chain rendered as half links (IoU
     # 0.618). Its hue, against the hue of the wire's core beside it, keeps it.
     photo = make_product_photo(SampleKind.CHAIN, Metal.ROSE_GOLD, "light_grey", 4000, seed=0)
-    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
+    iou, fringe = _matte_scores(photo, as_jpeg_upload(photo.rgb))
     assert iou >= 0.72
     assert fringe < 0.01
 
@@ -303,7 +300,7 @@ def test_colour_rung_round_a_coloured_part_in_a_jpeg_is_not_taken_for_piece(
     kind: SampleKind, metal: Metal, floor: float, fringe_limit: float
 ) -> None:
     photo = make_product_photo(kind, metal, "white", long_edge_px=1200, seed=0)
-    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
+    iou, fringe = _matte_scores(photo, as_jpeg_upload(photo.rgb))
     assert iou >= floor
     assert fringe < fringe_limit
 
@@ -313,7 +310,7 @@ def test_a_gold_chain_bracelet_from_a_jpeg_keeps_its_link_openings_clear() -> No
     # the link openings for piece, weighted as pale metal's warmth would be, and the render showed
     # light grey blobs inside the links (IoU 0.902, 7135 pixels taken).
     photo = make_product_photo(SampleKind.CHAIN_BRACELET, Metal.YELLOW_GOLD, "white", 1600, seed=0)
-    iou, _ = _matte_scores(photo, _from_jpeg(photo))
+    iou, _ = _matte_scores(photo, as_jpeg_upload(photo.rgb))
     assert iou >= 0.93
 
 
@@ -327,7 +324,7 @@ def test_silver_from_a_jpeg_leaves_its_contact_shadow_behind(
     kind: SampleKind, fringe_limit: float
 ) -> None:
     photo = make_product_photo(kind, Metal.SILVER, "white", long_edge_px=1200, seed=0)
-    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
+    iou, fringe = _matte_scores(photo, as_jpeg_upload(photo.rgb))
     assert iou >= 0.9
     assert fringe < fringe_limit
 
@@ -338,7 +335,7 @@ def test_silver_from_a_jpeg_leaves_its_contact_shadow_behind(
 @pytest.mark.parametrize("background", ["white", "light_grey"])
 def test_a_pale_outline_from_a_jpeg_does_not_follow_its_colour_blocks(background: str) -> None:
     photo = make_product_photo(SampleKind.STUD_EARRINGS, Metal.SILVER, background, 1200, seed=0)
-    iou, fringe = _matte_scores(photo, _from_jpeg(photo))
+    iou, fringe = _matte_scores(photo, as_jpeg_upload(photo.rgb))
     assert iou >= 0.975
     assert fringe < 0.015
 
@@ -347,7 +344,7 @@ def test_a_pale_band_from_a_jpeg_has_no_slits_for_the_skin_to_show_through() -> 
     # Pale metal whose tone a shadow could explain breaks up into slits a pixel or two wide; once the
     # band was stretched round a wrist they showed the skin as dark dashes (58 small holes before).
     photo = make_product_photo(SampleKind.BANGLE, Metal.WHITE_GOLD, "white", 1600, seed=0)
-    alpha = cut_out(_from_jpeg(photo)).alpha
+    alpha = cut_out(as_jpeg_upload(photo.rgb)).alpha
     holes = regions(alpha <= 0.5)
     opening = holes.areas[holes.enclosed].max()  # the bangle's own
     small = holes.enclosed & (holes.areas < 0.01 * opening)
@@ -360,5 +357,5 @@ def test_a_pale_bezel_beside_a_coloured_stone_stays_whole_in_a_jpeg() -> None:
     photo = make_product_photo(
         SampleKind.STUD_EARRINGS, Metal.WHITE_GOLD, "white", long_edge_px=2400, seed=2
     )
-    iou, _ = _matte_scores(photo, _from_jpeg(photo, quality=95))
+    iou, _ = _matte_scores(photo, as_jpeg_upload(photo.rgb, quality=95))
     assert iou >= 0.96
