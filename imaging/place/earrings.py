@@ -1,7 +1,9 @@
 """Earrings: one of the pair at each visible lobe, studs centred on it, drops hanging plumb from it.
 
 The product photo shows the pair side by side, each upright. The larger of the two is used for every
-ear, flipped left-right for an ear on the image's right so the placed pair reads as mirrored.
+ear, flipped left-right for an ear on the image's right so the placed pair reads as mirrored. A
+drop's hook passes through the lobe at the top of its arc: the leg that carries the drop hangs in
+front of the ear, the other leg behind it, hidden where the ear covers it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from imaging.template import Template
 JOIN_FRACTION = 0.03  # parts closer than this fraction of the photo's long side are one earring
 DROP_CONTACT_MM = 1.0  # radius of the disc where a drop's hook touches the lobe
 HANGING_CONTACT = 0.15  # contact weight of the part of a drop that hangs free
+BACK_MIN_OFFSET = 0.1  # a drop this far (share of the width) beside the hook's top: a fish hook
+BACK_TOP_FRACTION = 0.1  # the back leg's part reaches this close to the top (share of the height)
+BACK_JOIN_FRACTION = 0.02
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class _Earring:
     anchor: Point  # top of the hook (drop) or centre (stud), in crop pixels
     height_px: float
     width_px: float
+    behind: FloatImage  # alpha of what passes behind the lobe (a hook's back leg); 0 for a stud
 
 
 def place_earrings(
@@ -75,6 +81,7 @@ def place_earrings(
     alpha = np.zeros(canvas_hw, np.float32)
     contact = np.zeros(canvas_hw, np.float32)
     measure_mask = np.zeros(canvas_hw, np.float32)
+    behind = np.zeros(canvas_hw, np.float32)  # the hook's back leg where the ear hides it
     boxes = []
     for index, (lobe, facing_right) in enumerate(zip(ears.lobes, ears.facing_right, strict=True)):
         at = (lobe[0] + shift[0], lobe[1] + shift[1])
@@ -84,17 +91,23 @@ def place_earrings(
             continue
         paint_over(rgb, alpha, layer)
         boxes.append(layer.box)
+        back = warp_affine_box(earring.rgb, earring.behind, matrix, canvas_hw)
+        if back is not None and template.body_mask is not None:
+            behind[back.box] = np.maximum(
+                behind[back.box], back.alpha * template.body_mask[back.box]
+            )
         weight = _disc_weight(layer.box, at, contact_radius, HANGING_CONTACT if is_drop else 0.0)
         contact[layer.box] = np.maximum(contact[layer.box], layer.alpha * weight)
         if index == 0:
             measure_mask[layer.box] = layer.alpha
 
-    visible_alpha, visible_contact = alpha, contact
+    visible_alpha = np.clip(alpha - behind, 0.0, 1.0)
+    visible_contact = np.minimum(contact, visible_alpha)
     if template.hair_mask is not None:
-        visible_alpha, visible_contact = np.zeros_like(alpha), np.zeros_like(contact)
         for box in boxes:  # the hair in front, where the earrings are
             shown = 1.0 - np.clip(template.hair_mask[box], 0.0, 1.0)
-            visible_alpha[box], visible_contact[box] = alpha[box] * shown, contact[box] * shown
+            visible_alpha[box] *= shown
+            visible_contact[box] *= shown
     return Placement(
         rgb=rgb,
         alpha=visible_alpha,
@@ -125,12 +138,43 @@ def _larger_earring(cutout: Cutout, is_drop: bool) -> _Earring:
     y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
     alpha = (cutout.alpha[y0:y1, x0:x1] * component[y0:y1, x0:x1]).astype(np.float32)
     rgb = cutout.rgb[y0:y1, x0:x1].astype(np.float32)
+    behind = np.zeros_like(alpha)
     if is_drop:
         top_xs = xs[ys == y0] - x0
         anchor = (float(top_xs.mean()), 0.0)
+        behind = _back_of_hook(alpha, anchor[0])
     else:
         anchor = ((x1 - x0 - 1) / 2.0, (y1 - y0 - 1) / 2.0)
-    return _Earring(rgb, alpha, anchor, height_px=float(y1 - y0), width_px=float(x1 - x0))
+    return _Earring(
+        rgb, alpha, anchor, height_px=float(y1 - y0), width_px=float(x1 - x0), behind=behind
+    )
+
+
+def _back_of_hook(alpha: FloatImage, top_x: float) -> FloatImage:
+    """The alpha of a hook's back: what lies beyond the top of its arc from the drop and reaches up
+    to that top (the far half of the arc and the leg hanging from it).
+
+    None of it (zeros) when the drop hangs straight below the top, as from a lever-back or a hoop.
+    """
+    solid = alpha > 0.5
+    height, width = alpha.shape
+    ys, xs = np.nonzero(solid)
+    drop_x = float(xs[ys >= height / 2].mean())
+    if abs(drop_x - top_x) < BACK_MIN_OFFSET * width:
+        return np.zeros_like(alpha)
+    side = 1.0 if top_x > drop_x else -1.0
+    # A pixel's ramp from the top's column: the wire goes into the lobe there, without a hard cut.
+    beyond = np.clip((np.arange(width, dtype=np.float32)[None, :] - top_x) * side, 0.0, 1.0)
+    far = beyond > 0.0
+    join_px = max(3, round(BACK_JOIN_FRACTION * height) | 1)  # over a thin wire's breaks
+    joined = cv2.dilate(
+        (solid & far).astype(np.uint8),
+        cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (join_px, join_px)),
+    )
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    reaching_top = stats[:, cv2.CC_STAT_TOP] <= BACK_TOP_FRACTION * height
+    reaching_top[0] = False
+    return np.where(reaching_top[labels], alpha * beyond, 0.0).astype(np.float32)
 
 
 def _disc_weight(

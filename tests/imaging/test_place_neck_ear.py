@@ -171,11 +171,19 @@ def neck_template(px_per_mm: float = 6.0, down_deg: float = 0.0, size: int = 110
     return Template(name="synthetic-neck", rgb=rgb, annotation=annotation)
 
 
-def ear_template(px_per_mm: float = 8.0, with_hair: bool = False) -> Template:
-    """Two lobes (image-left ear not facing right, image-right ear facing right), optional hair."""
+def ear_template(
+    px_per_mm: float = 8.0, with_hair: bool = False, with_ears: bool = False
+) -> Template:
+    """Two lobes (image-left ear not facing right, image-right ear facing right), optional hair,
+    optional ears (a disc 12 mm across above each lobe as the body mask)."""
     rgb = np.empty((700, 900, 3), np.float32)
     rgb[:] = SKIN
     lobes = ((250.0, 250.0), (650.0, 250.0))
+    body = None
+    if with_ears:
+        body = np.zeros((700, 900), np.float32)
+        for x, y in lobes:
+            cv2.circle(body, (round(x), round(y - 4 * px_per_mm)), round(6 * px_per_mm), 1.0, -1)
     hair = None
     if with_hair:
         hair = np.zeros((700, 900), np.float32)
@@ -190,7 +198,9 @@ def ear_template(px_per_mm: float = 8.0, with_hair: bool = False) -> Template:
         ears=EarAnchor(lobes=lobes, down=(0.0, 1.0), facing_right=(False, True)),
         source="generated",
     )
-    return Template(name="synthetic-ears", rgb=rgb, annotation=annotation, hair_mask=hair)
+    return Template(
+        name="synthetic-ears", rgb=rgb, annotation=annotation, body_mask=body, hair_mask=hair
+    )
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -519,6 +529,28 @@ def test_hair_occludes_earring() -> None:
     clear = (hair < 0.5) & (placement.alpha_unoccluded > 0.5)
     assert np.allclose(placement.alpha[clear], placement.alpha_unoccluded[clear])
     assert placement.contact[hair > 0.5].max() < 1e-6
+
+
+# A fish hook goes through the lobe at the top of its arc: the leg carrying the drop hangs in
+# front of the ear, the other behind it. Drawn whole, the hook lay on the lobe like a sticker.
+def test_a_hooks_back_leg_passes_behind_the_ear() -> None:
+    template = ear_template(with_ears=True)
+    placement = place_earrings(earring_pair_cutout(drop=True), drop_spec(), template, PoseJitter())
+    save_picture("drops_behind_the_ear", template, placement)
+    ears, body = template.annotation.ears, template.body_mask
+    assert ears is not None and body is not None
+    hidden = placement.alpha_unoccluded - placement.alpha > 0.5
+    assert not hidden[body < 0.5].any()  # only the ear hides it
+    columns = np.arange(hidden.shape[1])[None, :]
+    for lobe, facing_right in zip(ears.lobes, ears.facing_right, strict=True):
+        # The synthetic hook's back leg is on the left of its top; mirrored on a right-facing ear.
+        back = (columns - lobe[0]) * (1 if facing_right else -1) > 0
+        near = np.zeros_like(hidden)
+        near[:, round(lobe[0]) - 150 : round(lobe[0]) + 150] = True
+        assert np.count_nonzero(hidden & near) > 30
+        assert not (hidden & near & ~back).any()
+        front = near & ~back
+        np.testing.assert_array_equal(placement.alpha[front], placement.alpha_unoccluded[front])
 
 
 def test_drop_contact_is_at_the_lobe() -> None:

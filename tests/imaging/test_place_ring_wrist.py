@@ -394,7 +394,7 @@ def test_a_bracelets_clasp_is_drawn_whole() -> None:
     added_source = float(clasped.alpha.sum() - plain.alpha.sum())
     placed = [place_on_wrist(c, spec, template, PoseJitter()) for c in (plain, clasped)]
     added = float(placed[1].alpha.sum() - placed[0].alpha.sum())
-    assert added == pytest.approx(added_source * placed[1].enlargement**2, rel=0.1)
+    assert added == pytest.approx(added_source * placed[1].enlargement ** 2, rel=0.1)
 
 
 @pytest.fixture(scope="module")
