@@ -232,7 +232,7 @@ def evaluate_render(
         _contact_shadow(views),
         _shadow_direction(offset, expected, light_turn),
         _metal_colour(views, placement, composite),
-        _edge_sharpness(views, source, composite),
+        _edge_sharpness(views, source, composite, placement.enlargement),
         _scale_error(extent_mm, placement, px_per_mm),
         _pixels_across(views, placement, extent),
         _enlargement(placement),
@@ -524,22 +524,23 @@ def _smooth_within(rgb: FloatImage, mask: BoolMask, sigma: float) -> FloatImage:
     return np.asarray(summed / np.maximum(total, 1e-6)[..., None], dtype=np.float32)
 
 
-def _edge_sharpness(views: _Views, source: Cutout, composite: Composite) -> Check:
+def _edge_sharpness(
+    views: _Views, source: Cutout, composite: Composite, enlargement: float
+) -> Check:
     def shadowed_scene_at(map_x: Floats, map_y: Floats) -> Floats:
         scene = _sample(views.scene, map_x, map_y)
         shadow = _sample(views.shadow, map_x, map_y)
         return linear_to_srgb(srgb_to_linear(scene) * (1.0 - shadow[..., None]))
 
     rendered_width = _edge_width(views.render, views.whole, views.hidden < 0.05, shadowed_scene_at)
-    source_width, source_area = _source_edge(source)
+    source_width = _source_edge(source)
     if rendered_width is None or source_width is None:
         return _check(
             "edge_sharpness", math.nan, "the piece's edge has too little contrast to measure"
         )
-    scale = math.sqrt(float(views.whole.sum()) / max(source_area, 1e-6))
     # The light softens the piece on purpose to match a soft photo: that is not a flaw.
     matched_px = RISE_PER_SIGMA * composite.blur_sigma_px
-    expected = math.hypot(source_width * scale, RESAMPLING_EDGE_PX, matched_px)
+    expected = math.hypot(source_width * enlargement, RESAMPLING_EDGE_PX, matched_px)
     ratio = rendered_width / expected
     off_by = max(ratio, 1.0 / ratio)
     kind = "sharper" if ratio < 1.0 else "softer"
@@ -551,11 +552,11 @@ def _edge_sharpness(views: _Views, source: Cutout, composite: Composite) -> Chec
     )
 
 
-def _source_edge(source: Cutout) -> tuple[float | None, float]:
-    """(edge width in px or None, alpha area) of the source photo's piece against its
+def _source_edge(source: Cutout) -> float | None:
+    """The edge width in px (None: too little contrast) of the source photo's piece against its
     background: the same for every variation, so measured once per cut-out."""
 
-    def measure() -> tuple[float | None, float]:
+    def measure() -> float | None:
         background = np.array(source.background_rgb, dtype=np.float32)
         coverage = source.alpha[..., None]
         photo = np.asarray(source.rgb * coverage + background * (1.0 - coverage), np.float32)
@@ -564,8 +565,7 @@ def _source_edge(source: Cutout) -> tuple[float | None, float]:
             return np.broadcast_to(background, (*map_x.shape, 3))
 
         everywhere = np.ones(source.alpha.shape, dtype=bool)
-        width = _edge_width(photo, source.alpha, everywhere, background_at)
-        return width, float(source.alpha.sum())
+        return _edge_width(photo, source.alpha, everywhere, background_at)
 
     return once_per_cutout(source, "edge width", measure)
 

@@ -20,6 +20,7 @@ BACKGROUND = (0.30, 0.35, 0.42)
 GOLD = (0.85, 0.68, 0.25)
 PX_PER_MM = 8.0
 DISC_MM = 15.0
+SOURCE_SCALE = 2.0  # the source photo shows the disc this many times larger than the render
 
 
 def make_template(
@@ -106,10 +107,11 @@ def make_placement(
         expected_extent_mm=diameter_mm,
         extent_name="pendant height",
         anchor_points=((center[0], center[1] - radius),),
+        enlargement=1.0 / SOURCE_SCALE,
     )
 
 
-def make_source(scale: float = 2.0, edge_sigma_px: float = 0.7) -> Cutout:
+def make_source(scale: float = SOURCE_SCALE, edge_sigma_px: float = 0.7) -> Cutout:
     """The cut-out the placement came from: the same disc `scale` times larger, on white."""
     radius = DISC_MM * PX_PER_MM / 2 * scale
     side = int(2 * radius + 20)

@@ -138,7 +138,8 @@ def test_a_piece_enlarged_past_its_photo_loses_the_tier(enlargement: float, tier
     template = make_template()
     placement = dataclasses.replace(make_placement(template), enlargement=enlargement)
     composite = light_and_composite(template, placement, LightParams())
-    report = evaluate_render(make_source(), composite, placement, template, PENDANT)
+    source = make_source(scale=1.0 / enlargement)  # a photo with that few pixels
+    report = evaluate_render(source, composite, placement, template, PENDANT)
     check = {c.name: c for c in report.checks}["enlargement"]
     assert check.value == enlargement
     assert check.passed == (enlargement <= 2.0)
@@ -348,3 +349,25 @@ def test_a_soft_chain_is_judged_by_its_metal_colour_and_edge_though_never_opaque
     colour, edge = checks["metal_colour_de2000"], checks["edge_sharpness"]
     assert colour.passed, colour.message  # the exposure match alone: 1.7 here
     assert not math.isnan(edge.value), edge.message
+
+
+# The source's scale is the placement's own (canvas px per photo px): QA once took it from the
+# areas, and a pair of earrings photographed together, one of them worn on a profile's one ear,
+# read as shown at 0.7 of its scale, its edge as softer than it is.
+def test_edge_sharpness_reads_the_scale_the_piece_was_placed_at() -> None:
+    template = make_template()
+    placement = make_placement(template)
+    composite = light_and_composite(template, placement, LightParams())
+    one = make_source()
+    pair = dataclasses.replace(
+        one, rgb=np.hstack([one.rgb, one.rgb]), alpha=np.hstack([one.alpha, one.alpha])
+    )
+    edges = [
+        {
+            c.name: c
+            for c in evaluate_render(source, composite, placement, template, PENDANT).checks
+        }["edge_sharpness"]
+        for source in (one, pair)
+    ]
+    assert edges[0].passed
+    assert edges[1].value == pytest.approx(edges[0].value, rel=0.01)
