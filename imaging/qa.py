@@ -58,6 +58,7 @@ CHAIN_PROFILE_STEP_PX = 0.25
 EDGE_PROFILE_REACH_PX = 10.0
 RESAMPLING_EDGE_PX = 0.5  # the narrowest 25-75% edge rise a resampled piece can have
 EDGE_SOLID_SHARE = 0.97  # of an edge profile's peak alpha: where the piece's side of it starts
+BLUR_REACH_SIGMAS = 2.0  # a Gaussian blur moves an edge's 2-98 % rise this far each way
 RISE_PER_SIGMA = 1.349  # 25-75% rise of a Gaussian-blurred edge, per px of sigma
 _MAX_COLOUR_SAMPLES = 20_000
 _MAX_EDGE_SAMPLES = 1_500
@@ -532,7 +533,13 @@ def _edge_sharpness(
         shadow = _sample(views.shadow, map_x, map_y)
         return linear_to_srgb(srgb_to_linear(scene) * (1.0 - shadow[..., None]))
 
-    rendered_width = _edge_width(views.render, views.whole, views.hidden < 0.05, shadowed_scene_at)
+    rendered_width = _edge_width(
+        views.render,
+        views.whole,
+        views.hidden < 0.05,
+        shadowed_scene_at,
+        spread_px=BLUR_REACH_SIGMAS * composite.blur_sigma_px,
+    )
     source_width = _source_edge(source)
     if rendered_width is None or source_width is None:
         return _check(
@@ -575,12 +582,17 @@ def _edge_width(
     alpha: FloatImage,
     eligible: BoolMask,
     behind_at: Callable[[Floats, Floats], Floats],
+    spread_px: float = 0.0,
 ) -> float | None:
     """Mean width of the piece's edge: the distance over which the piece's share of the colour
     (against what the image shows without the piece there, `behind_at` the sample points) goes
     from 25% to 75%, along profiles across the alpha edge. Read only where alpha changes, so
     engraving near the edge does not count; counting samples, not taking slopes, so grain does
-    not count either. None when no edge has a clear inside and outside and enough contrast."""
+    not count either. None when no edge has a clear inside and outside and enough contrast.
+
+    `spread_px`: how far the image's edge was blurred beyond `alpha`'s own on either side. The
+    profile's ends move out by as much: read between alpha's own ends, a render blurred by
+    2 px sigma measured 2.3 px where its edge rose over 2.9, and by 3 px, 2.0 over 4.2."""
     smooth = np.asarray(cv2.GaussianBlur(alpha, (0, 0), 1.0), dtype=np.float32)
     ys, xs = np.nonzero((smooth > 0.3) & (smooth < 0.7) & eligible)
     if xs.size == 0:
@@ -590,7 +602,8 @@ def _edge_width(
     gy, gx = _gradient_at(smooth, ys, xs)
     norm = np.maximum(np.hypot(gx, gy), 1e-6)
     out_x, out_y = -gx / norm, -gy / norm  # alpha falls outwards
-    t = np.arange(-EDGE_PROFILE_REACH_PX, EDGE_PROFILE_REACH_PX + _EDGE_STEP_PX / 2, _EDGE_STEP_PX)
+    reach = EDGE_PROFILE_REACH_PX + spread_px
+    t = np.arange(-reach, reach + _EDGE_STEP_PX / 2, _EDGE_STEP_PX)
     map_x = (xs[:, None] + t * out_x[:, None]).astype(np.float32)
     map_y = (ys[:, None] + t * out_y[:, None]).astype(np.float32)
     alpha_profile = _sample(alpha, map_x, map_y)
@@ -601,8 +614,9 @@ def _edge_width(
     centre = t.size // 2
     peak = np.where(index < centre, alpha_profile, 0.0).max(axis=1, keepdims=True)
     solid = (alpha_profile >= EDGE_SOLID_SHARE * peak) & (peak >= 0.5)
-    first = np.where(solid & (index < centre), index, -1).max(axis=1)
-    last = np.where((alpha_profile <= 0.03) & (index > centre), index, t.size).min(axis=1)
+    shift = round(spread_px / _EDGE_STEP_PX)
+    first = np.where(solid & (index < centre), index, shift - 1).max(axis=1) - shift
+    last = np.where((alpha_profile <= 0.03) & (index > centre), index, t.size).min(axis=1) + shift
     clear = np.flatnonzero((first >= 0) & (last < t.size))
     if clear.size == 0:
         return None

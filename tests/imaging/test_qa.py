@@ -180,6 +180,22 @@ def test_hard_pasted_and_mushy_edges_fail_sharpness() -> None:
     assert not mushy["edge_sharpness"].passed and "softer" in mushy["edge_sharpness"].message
 
 
+# On a soft photo the light blurs the piece to match, and its edge is read out to where that blur
+# reaches: read only as far as the unblurred alpha's own edge, a piece matched to a 2.5 px soft
+# photo measured sharper than the source and failed as pasted on.
+def test_a_piece_blurred_to_match_a_soft_photo_is_not_pasted_on() -> None:
+    template = make_template(softness_px=2.5)
+    placement = make_placement(template)
+    composite = light_and_composite(template, placement, LightParams())
+    assert composite.blur_sigma_px > 1.5
+    inside = (placement.alpha > 0.5)[..., None]
+    pasted = dataclasses.replace(composite, rgb=np.where(inside, placement.rgb, composite.rgb))
+    matched = _evaluate(template, placement, composite=composite)["edge_sharpness"]
+    hard = _evaluate(template, placement, composite=pasted)["edge_sharpness"]
+    assert matched.passed and matched.value < RULES["edge_sharpness"].limits()["editorial"]
+    assert not hard.passed and "sharper" in hard.message
+
+
 def test_too_few_pixels_fails_detail() -> None:
     template = make_template()
     tiny = make_placement(template, diameter_mm=2.5)
