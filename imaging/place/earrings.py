@@ -39,9 +39,10 @@ class _Earring:
     rgb: FloatImage
     alpha: FloatImage
     anchor: Point  # top of the hook (drop) or centre (stud), in crop pixels
-    height_px: float
+    height_px: float  # along `hang` for a drop
     width_px: float
     behind: FloatImage  # alpha of what passes behind the lobe (a hook's back leg); 0 for a stud
+    hang: Point = (0.0, 1.0)  # unit vector from the anchor to the centre of mass, crop pixels
 
 
 def place_earrings(
@@ -72,6 +73,7 @@ def place_earrings(
     across = (down[1], -down[0])
     plumb = rotate(down, jitter.rotation_deg)
     turn = math.degrees(math.atan2(-plumb[0], plumb[1]))
+    hang_x, hang_y = earring.hang
     shift = (
         (jitter.shift_mm[0] * across[0] + jitter.shift_mm[1] * down[0]) * px_per_mm,
         (jitter.shift_mm[0] * across[1] + jitter.shift_mm[1] * down[1]) * px_per_mm,
@@ -85,7 +87,10 @@ def place_earrings(
     boxes = []
     for index, (lobe, facing_right) in enumerate(zip(ears.lobes, ears.facing_right, strict=True)):
         at = (lobe[0] + shift[0], lobe[1] + shift[1])
-        matrix = similarity_matrix(earring.anchor, at, scale, turn, mirror=facing_right)
+        # A drop turns on the piercing until its centre of mass hangs plumb below it.
+        mirrored_x = -hang_x if facing_right else hang_x
+        hang_deg = 90.0 - math.degrees(math.atan2(hang_y, mirrored_x))
+        matrix = similarity_matrix(earring.anchor, at, scale, turn + hang_deg, mirror=facing_right)
         layer = warp_affine_box(earring.rgb, earring.alpha, matrix, canvas_hw)
         if layer is None:
             continue
@@ -138,15 +143,30 @@ def _larger_earring(cutout: Cutout, is_drop: bool) -> _Earring:
     y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
     alpha = (cutout.alpha[y0:y1, x0:x1] * component[y0:y1, x0:x1]).astype(np.float32)
     rgb = cutout.rgb[y0:y1, x0:x1].astype(np.float32)
-    behind = np.zeros_like(alpha)
-    if is_drop:
-        top_xs = xs[ys == y0] - x0
-        anchor = (float(top_xs.mean()), 0.0)
-        behind = _back_of_hook(alpha, anchor[0])
-    else:
+    if not is_drop:
         anchor = ((x1 - x0 - 1) / 2.0, (y1 - y0 - 1) / 2.0)
+        return _Earring(
+            rgb, alpha, anchor, float(y1 - y0), float(x1 - x0), behind=np.zeros_like(alpha)
+        )
+    top_xs = xs[ys == y0] - x0
+    anchor = (float(top_xs.mean()), 0.0)
+    rows, cols = np.nonzero(alpha > 0.5)
+    weights = alpha[rows, cols]
+    hang = unit(
+        (
+            float(np.average(cols, weights=weights)) - anchor[0],
+            float(np.average(rows, weights=weights)) - anchor[1],
+        )
+    )
+    along = (cols - anchor[0]) * hang[0] + (rows - anchor[1]) * hang[1]
     return _Earring(
-        rgb, alpha, anchor, height_px=float(y1 - y0), width_px=float(x1 - x0), behind=behind
+        rgb,
+        alpha,
+        anchor,
+        height_px=float(along.max() - along.min()) + 1.0,
+        width_px=float(x1 - x0),
+        behind=_back_of_hook(alpha, anchor[0]),
+        hang=hang,
     )
 
 
