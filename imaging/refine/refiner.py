@@ -33,7 +33,7 @@ from imaging.refine.outcome import (
     RefineResult,
     RefineSettings,
 )
-from imaging.refine.verdict import worse_than_composite
+from imaging.refine.verdict import METAL_SPREAD_MAX, metal_spread, worse_than_composite
 from imaging.refine.window import (
     Window,
     cut_window,
@@ -201,6 +201,14 @@ class ContactBandRefiner:
         composite = replace(rendered.composite, rgb=rgb, box=_union(rendered.composite.box, window))
         qa = evaluate_render(cutout, composite, rendered.placement, template, spec)
         worse = worse_than_composite(rendered.qa, qa)
+        ring = ring_width_px(
+            template.annotation.px_per_mm, self.settings.ring_mm, self.settings.ring_px
+        )
+        spread = metal_spread(rendered.composite.rgb, rgb, _piece_alpha(rendered), ring)
+        if spread > METAL_SPREAD_MAX:
+            worse.append(
+                f"the metal's colour spread into the skin around it ({spread:.0%} of the way)"
+            )
         outcome = RefineOutcome(
             index=rendered.variation.index,
             status="kept_composite" if worse else "refined",

@@ -5,6 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import cv2
+import numpy as np
+from skimage.color import rgb2lab
+
+from imaging.image_io import FloatImage
 from imaging.qa import Check, QAReport, tier_rank
 
 # The checks refinement must not worsen, each with the change still counted as measurement noise.
@@ -14,6 +19,10 @@ GUARDED_CHECKS: Mapping[str, float] = {
     "edge_sharpness": 0.05,  # x
     "scale_error_pct": 0.1,  # %
 }
+
+# How far (share of the way, in hue) the skin beside the piece may move towards the metal's colour:
+# a shadow darkens the skin and keeps its hue; a model that drags the metal into the skin moves it.
+METAL_SPREAD_MAX = 0.5
 
 
 def worse_than_composite(
@@ -46,3 +55,27 @@ def _worse(before: Check, after: Check, tolerance: float) -> str | None:
         f"{after.name} got worse: {after.value:.2f} {after.unit} against "
         f"{before.value:.2f} {before.unit} on the composite"
     )
+
+
+def metal_spread(
+    composite: FloatImage, refined: FloatImage, alpha: FloatImage, ring_px: float
+) -> float:
+    """How far the skin within `ring_px` outside the piece (alpha > 0.5) moved from its colour in
+    `composite` towards the piece's (its median opaque pixel), in a*b*: the median share of the
+    way, 0 when it kept its hue. Neither QA check sees it: the piece's own pixels are put back, and
+    a band painted in the metal's colour outside them moves the piece's apparent edge outwards
+    without softening it."""
+    solid = alpha > 0.5
+    size = 2 * math.ceil(ring_px) + 1
+    near = cv2.dilate(solid.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    ring = near & ~solid
+    opaque = alpha >= 0.999
+    if not ring.any() or not opaque.any():
+        return 0.0
+    metal = rgb2lab(np.median(composite[opaque], axis=0)[None, None])[0, 0, 1:]
+    before = rgb2lab(composite[ring][None])[0, :, 1:]
+    after = rgb2lab(refined[ring][None])[0, :, 1:]
+    towards = metal[None, :] - before
+    distance_sq = np.maximum(np.sum(towards**2, axis=1), 1e-6)
+    share = np.sum((after - before) * towards, axis=1) / distance_sq
+    return float(np.median(share))
