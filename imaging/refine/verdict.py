@@ -11,6 +11,7 @@ from skimage.color import rgb2lab
 
 from imaging.image_io import FloatImage
 from imaging.qa import Check, QAReport, tier_rank
+from imaging.refine.band import OPAQUE_ALPHA
 
 # The checks refinement must not worsen, each with the change still counted as measurement noise.
 # Scale is measured on the placement, so pixels cannot move it; it is guarded all the same.
@@ -62,14 +63,14 @@ def metal_spread(
 ) -> float:
     """How far the skin within `ring_px` outside the piece (alpha > 0.5) moved from its colour in
     `composite` towards the piece's (its median opaque pixel), in a*b*: the median share of the
-    way, 0 when it kept its hue. Neither QA check sees it: the piece's own pixels are put back, and
-    a band painted in the metal's colour outside them moves the piece's apparent edge outwards
+    way, 0 when it kept its hue. QA does not see it: the piece's own pixels are put back, and a
+    band painted in the metal's colour outside them moves the piece's apparent edge outwards
     without softening it."""
     solid = alpha > 0.5
     size = 2 * math.ceil(ring_px) + 1
     near = cv2.dilate(solid.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
     ring = near & ~solid
-    opaque = alpha >= 0.999
+    opaque = alpha >= OPAQUE_ALPHA
     if not ring.any() or not opaque.any():
         return 0.0
     metal = rgb2lab(np.median(composite[opaque], axis=0)[None, None])[0, 0, 1:]
