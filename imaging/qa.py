@@ -170,6 +170,14 @@ RULES: dict[str, CheckRule] = {
         "detail is blurred: photograph it closer or at a higher resolution",
     ),
     "halo": CheckRule("L*", False, 3.0, 1.5, 0.75, "a light fringe of the old background shows"),
+    "pendant_gap": CheckRule(
+        "mm",
+        False,
+        2.0,
+        1.0,
+        0.5,
+        "the pendant hangs apart from its chain: its bail was not found whole in the photo",
+    ),
     "occlusion": CheckRule(
         "% points", False, 15.0, 5.0, 1.0, "too much of the piece is hidden or off the body"
     ),
@@ -228,7 +236,7 @@ def evaluate_render(
     used = composite.light_direction
     expected = _expected_shadow_offset(views, used) or used
     light_turn = angle_between_deg(used, template.annotation.light_direction)
-    checks = (
+    checks: tuple[Check, ...] = (
         _contact_shadow(views),
         _shadow_direction(offset, expected, light_turn),
         _metal_colour(views, placement, composite),
@@ -239,6 +247,8 @@ def evaluate_render(
         _halo(views, source.background_rgb),
         _occlusion(views, OCCLUSION_RULES[spec.jewelry_type], spec.jewelry_type),
     )
+    if placement.measures_pendant:
+        checks = (*checks, _pendant_gap(views))
     return QAReport(
         checks=checks,
         tier=_reached_tier(checks),
@@ -319,6 +329,7 @@ class _Views:
     body: FloatImage
     piece: FloatImage  # the piece layer as composited, sRGB
     coverage: FloatImage  # the piece's alpha as composited
+    measure: FloatImage  # the placement's measure mask (a pendant, a ring's band...)
     px_per_mm: float
 
     @classmethod
@@ -340,6 +351,7 @@ class _Views:
             body=np.ones_like(whole) if body is None else body[rows, cols],
             piece=composite.piece_rgb[rows, cols],
             coverage=coverage[rows, cols],
+            measure=placement.measure_mask[rows, cols],
             px_per_mm=px_per_mm,
         )
 
@@ -759,6 +771,19 @@ def _nearer_background(
     here_l, here_c = lightness_and_chroma_gap(here)
     metal_l, metal_c = lightness_and_chroma_gap(metal)
     return np.asarray((here_l < metal_l) & (here_c <= metal_c), dtype=bool)
+
+
+def _pendant_gap(views: _Views) -> Check:
+    """How far the pendant (the placement's measure mask) hangs from its chain: 0 when its bail
+    touches it. A pendant found without its bail is scaled to its height all the same, so only
+    this shows it hanging in the air below the chain."""
+    pendant = views.measure > 0.5
+    chain = (views.whole > 0.5) & ~pendant
+    if not pendant.any() or not chain.any():
+        return _check("pendant_gap", math.nan, "no chain or no pendant to measure between")
+    distance = cv2.distanceTransform((~chain).astype(np.uint8), cv2.DIST_L2, 5)
+    gap_mm = max(float(distance[pendant].min()) - 1.0, 0.0) / views.px_per_mm
+    return _check("pendant_gap", gap_mm, f"the pendant hangs {gap_mm:.1f} mm from its chain")
 
 
 def _occlusion(views: _Views, rule: OcclusionRule, jewelry_type: JewelryType) -> Check:

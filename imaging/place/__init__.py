@@ -72,6 +72,8 @@ class Placement:
     # measure_mask is a stretch of flexible chain, measure_axis roughly across it: QA reads its
     # width across its own (curving) centre line and its detail along its length.
     measures_chain: bool = False
+    # measure_mask is a pendant hung from the rest of the piece (its chain): QA checks it touches it.
+    measures_pendant: bool = False
     # Canvas px per photo px the piece is drawn at: above 1 its detail is spread over more pixels
     # than the photo holds.
     enlargement: float = 1.0

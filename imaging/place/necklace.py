@@ -128,6 +128,7 @@ def place_necklace(
             extent_name="pendant height",
             anchor_points=anchors,
             notes=curve.notes,
+            measures_pendant=True,
             enlargement=scale,
         )
     # Without a pendant height the scale came from the chain, so QA measures the chain at its front.

@@ -6,6 +6,7 @@ so every expected size is known; the placements are measured on the canvas, neve
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import os
@@ -19,11 +20,12 @@ from imaging.cutout import Cutout, cut_out
 from imaging.geometry import Point, Vector, rotate
 from imaging.image_io import FloatImage, save_png
 from imaging.jewelry import BodyRegion, JewelryType
+from imaging.light import LightParams, light_and_composite
 from imaging.place import Placement, PoseJitter, place
 from imaging.place.earrings import place_earrings
 from imaging.place.necklace import _chain_and_pendant, _ribbon, place_necklace
 from imaging.product_spec import ProductSpec
-from imaging.qa import measure_extent
+from imaging.qa import evaluate_render, measure_extent
 from imaging.samples.products import Metal, SampleKind, as_jpeg_upload, make_product_photo
 from imaging.size_tables import chain_drop_below_notch_mm
 from imaging.template import Annotation, EarAnchor, NeckAnchor, Template
@@ -285,6 +287,38 @@ def test_a_pendant_with_holes_in_its_matte_is_found_whole() -> None:
     assert pendant is not None and photo.spec.pendant_height_mm is not None
     height_mm = (pendant.bottom_y - pendant.top_y) * photo.mm_per_px
     assert height_mm == pytest.approx(photo.spec.pendant_height_mm, rel=0.05)
+
+
+# A pendant found without its bail is scaled to its height all the same: only the gap between it
+# and its chain shows it hanging in the air, and QA measures that gap.
+def test_a_pendant_hanging_apart_from_its_chain_fails_qa(
+    pendant_cutout: Cutout, plain_cutout: Cutout
+) -> None:
+    template = neck_template()
+    placement = place_necklace(pendant_cutout, pendant_spec(), template, PoseJitter())
+    assert placement.measures_pendant
+    # The same chain without a pendant, and the pendant 4 mm lower than its bail would hold it.
+    chain = place_necklace(plain_cutout, chain_spec(width_mm=1.5), template, PoseJitter())
+    drop_px = round(4.0 * 6.0)  # at the template's 6 px per mm
+    pendant = np.roll(placement.measure_mask, drop_px, axis=0)
+    apart = np.maximum(chain.alpha, pendant)
+    rgb = np.where((pendant > 0.5)[..., None], np.roll(placement.rgb, drop_px, axis=0), chain.rgb)
+    detached = dataclasses.replace(
+        placement,
+        rgb=rgb.astype(np.float32),
+        alpha=apart,
+        alpha_unoccluded=apart,
+        contact=apart,
+        measure_mask=pendant,
+    )
+    gaps = []
+    for shown in (placement, detached):
+        composite = light_and_composite(template, shown, LightParams())
+        report = evaluate_render(pendant_cutout, composite, shown, template, pendant_spec())
+        gaps.append({check.name: check for check in report.checks}["pendant_gap"])
+    attached, hanging = gaps
+    assert attached.passed and attached.value == 0.0
+    assert not hanging.passed and "apart from its chain" in hanging.message
 
 
 def test_pendant_keeps_its_aspect_ratio(pendant_cutout: Cutout) -> None:
