@@ -29,23 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.cli_tables import format_table
 from imaging.cutout import cut_out
-from imaging.image_io import SourceImage, load_image, to_pil
+from imaging.image_io import load_image, to_pil
 from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE
 from imaging.platforms import get_platform
 from imaging.render import RenderPipeline
 from imaging.samples.catalog import DEMO_PIECES
 from imaging.samples.models import write_sample_library
-from imaging.samples.products import make_product_photo
+from imaging.samples.products import as_jpeg_upload, make_product_photo
 from imaging.size_text import parse_product_spec
 from imaging.template_library import list_templates
 from imaging.variations import plan_variations
-
-
-def _as_jpeg_source(rgb: object, folder: Path, name: str) -> SourceImage:
-    path = folder / name
-    to_pil(rgb).save(path, format="JPEG", quality=95)  # type: ignore[arg-type]
-    return load_image(path)
 
 
 def main() -> None:
@@ -62,7 +56,7 @@ def main() -> None:
         rows = []
         for index, (kind, metal, background) in enumerate(DEMO_PIECES):
             photo = make_product_photo(kind, metal, background, long_edge_px=2400, seed=index)
-            source = _as_jpeg_source(photo.rgb, folder, f"{kind}.jpg")
+            source = as_jpeg_upload(photo.rgb, quality=95)
             spec = parse_product_spec(
                 f"{photo.title}. {photo.description}", photo.spec.jewelry_type
             )

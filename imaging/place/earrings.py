@@ -41,7 +41,7 @@ class _Earring:
     anchor: Point  # top of the hook (drop) or centre (stud), in crop pixels
     height_px: float  # along `hang` for a drop
     width_px: float
-    behind: FloatImage  # alpha of what passes behind the lobe (a hook's back leg); 0 for a stud
+    behind: FloatImage | None = None  # alpha of what passes behind the lobe (a hook's back leg)
     hang: Point = (0.0, 1.0)  # unit vector from the anchor to the centre of mass, crop pixels
 
 
@@ -96,11 +96,11 @@ def place_earrings(
             continue
         paint_over(rgb, alpha, layer)
         boxes.append(layer.box)
-        back = warp_affine_box(earring.rgb, earring.behind, matrix, canvas_hw)
-        if back is not None and template.body_mask is not None:
-            behind[back.box] = np.maximum(
-                behind[back.box], back.alpha * template.body_mask[back.box]
-            )
+        if earring.behind is not None and template.body_mask is not None:
+            back = warp_affine_box(earring.rgb, earring.behind, matrix, canvas_hw)
+            if back is not None:
+                hidden = back.alpha * template.body_mask[back.box]
+                behind[back.box] = np.maximum(behind[back.box], hidden)
         weight = _disc_weight(layer.box, at, contact_radius, HANGING_CONTACT if is_drop else 0.0)
         contact[layer.box] = np.maximum(contact[layer.box], layer.alpha * weight)
         if index == 0:
@@ -145,9 +145,7 @@ def _larger_earring(cutout: Cutout, is_drop: bool) -> _Earring:
     rgb = cutout.rgb[y0:y1, x0:x1].astype(np.float32)
     if not is_drop:
         anchor = ((x1 - x0 - 1) / 2.0, (y1 - y0 - 1) / 2.0)
-        return _Earring(
-            rgb, alpha, anchor, float(y1 - y0), float(x1 - x0), behind=np.zeros_like(alpha)
-        )
+        return _Earring(rgb, alpha, anchor, float(y1 - y0), float(x1 - x0))
     top_xs = xs[ys == y0] - x0
     anchor = (float(top_xs.mean()), 0.0)
     rows, cols = np.nonzero(alpha > 0.5)
@@ -170,18 +168,18 @@ def _larger_earring(cutout: Cutout, is_drop: bool) -> _Earring:
     )
 
 
-def _back_of_hook(alpha: FloatImage, top_x: float) -> FloatImage:
+def _back_of_hook(alpha: FloatImage, top_x: float) -> FloatImage | None:
     """The alpha of a hook's back: what lies beyond the top of its arc from the drop and reaches up
     to that top (the far half of the arc and the leg hanging from it).
 
-    None of it (zeros) when the drop hangs straight below the top, as from a lever-back or a hoop.
+    None when the drop hangs straight below the top, as from a lever-back or a hoop.
     """
     solid = alpha > 0.5
     height, width = alpha.shape
     ys, xs = np.nonzero(solid)
     drop_x = float(xs[ys >= height / 2].mean())
     if abs(drop_x - top_x) < BACK_MIN_OFFSET * width:
-        return np.zeros_like(alpha)
+        return None
     side = 1.0 if top_x > drop_x else -1.0
     # A pixel's ramp from the top's column: the wire goes into the lobe there, without a hard cut.
     beyond = np.clip((np.arange(width, dtype=np.float32)[None, :] - top_x) * side, 0.0, 1.0)
