@@ -18,7 +18,7 @@ from core.settings import Settings
 from imaging.cutout import cut_out
 from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.generate.request import MAX_SEED, AgeRange, Background, LightDirection, Styling
-from imaging.image_io import load_image
+from imaging.image_io import WORKING_LONG_EDGE_PX, load_image
 from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, BodyRegion, JewelryType
 from imaging.output_folder import write_render_outputs
@@ -49,7 +49,7 @@ def main() -> None:
 def inspect(photo: Path, as_json: bool) -> None:
     """Grade a product photo against the preparation checklist."""
     settings = Settings.from_env()
-    image = load_image(photo, max_pixels=settings.max_source_pixels)
+    image = load_image(photo, settings.max_source_pixels, long_edge_cap=WORKING_LONG_EDGE_PX)
     try:
         cutout = cut_out(image)
     except BusyBackgroundError:
@@ -110,7 +110,7 @@ def render(
         templates = [find_template(settings.templates_dir, name) for name in template_names]
     else:
         templates = list_templates(settings.templates_dir, REGION_FOR_TYPE[kind])
-    image = load_image(photo, max_pixels=settings.max_source_pixels)
+    image = load_image(photo, settings.max_source_pixels, long_edge_cap=WORKING_LONG_EDGE_PX)
     count = variations or settings.variations
 
     with tqdm(total=count + 1, desc="render", unit="step", file=sys.stderr) as bar:

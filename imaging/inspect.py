@@ -93,7 +93,7 @@ def inspect_photo(image: SourceImage, cutout: Cutout | None = None) -> Inspectio
 
 
 def _long_edge(image: SourceImage) -> Finding:
-    edge = max(image.width, image.height)
+    edge = image.file_long_edge
     if edge < LONG_EDGE_MIN_PX:
         status: Status = "reshoot"
         message = f"The photo is only {edge} px on its long edge: reshoot or export it at 2048 px or more."

@@ -16,7 +16,13 @@ from sqlmodel import Session, col, select
 from core.settings import Settings
 from imaging.cutout import cut_out
 from imaging.geometry import angle_deg
-from imaging.image_io import FloatImage, SourceImage, load_image, to_pil
+from imaging.image_io import (
+    WORKING_LONG_EDGE_PX,
+    FloatImage,
+    SourceImage,
+    load_image,
+    to_pil,
+)
 from imaging.inspect import InspectionReport, inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, JewelryType
 from imaging.platforms import PLATFORMS, PlatformSpec
@@ -197,8 +203,8 @@ def fetch_source(
     if not storage.exists(path):
         storage.write(path, store.download_image(photo.url))
     photo.local_path = path
-    image = load_image(storage.read(path), max_pixels=max_pixels)
-    photo.width, photo.height = image.width, image.height
+    image = load_image(storage.read(path), max_pixels, long_edge_cap=WORKING_LONG_EDGE_PX)
+    photo.width, photo.height = image.reduced_from or (image.width, image.height)
     return image
 
 

@@ -244,3 +244,30 @@ def test_jpeg_chroma_subsampling_is_read_from_the_file(subsampling: int, subsamp
     data = _encode(Image.fromarray(_gradient()), "JPEG", quality=90, subsampling=subsampling)
     assert load_image(data).chroma_subsampled is subsampled
     assert load_image(_encode(Image.fromarray(_gradient()))).chroma_subsampled is False
+
+
+def test_a_photo_over_the_cap_is_area_reduced_and_remembers_its_size() -> None:
+    rgb = _gradient(90, 120)
+    image = load_image(_encode(Image.fromarray(rgb)), long_edge_cap=60)
+    assert (image.width, image.height) == (60, 45)
+    assert image.reduced_from == (120, 90) and image.file_long_edge == 120
+    # Area averaging: each working pixel is the mean of the 2 x 2 block it stands for.
+    block_mean = rgb[:2, :2].reshape(-1, 3).mean(axis=0) / 255.0
+    np.testing.assert_allclose(image.rgb[0, 0], block_mean, atol=1e-5)
+
+    under = load_image(_encode(Image.fromarray(rgb)), long_edge_cap=120)
+    assert under.width == 120 and under.reduced_from is None and under.file_long_edge == 120
+
+
+def test_transparent_pixels_do_not_bleed_into_a_reduced_edge() -> None:
+    # A cut-out piece whose hidden pixels hold bright green: averaging colours straight would
+    # tint the piece's outline green; weighted by alpha, the outline keeps the piece's colour.
+    rgba = np.zeros((80, 80, 4), np.uint8)
+    rgba[..., 1] = 255
+    rgba[:, :41, :3] = (200, 150, 60)
+    rgba[:, :41, 3] = 255
+    image = load_image(_encode(Image.fromarray(rgba, "RGBA")), long_edge_cap=40)
+    assert image.alpha is not None
+    edge = image.rgb[20, 20]  # half piece, half transparent
+    assert image.alpha[20, 20] == pytest.approx(0.5, abs=0.01)
+    np.testing.assert_allclose(edge, np.array((200, 150, 60)) / 255.0, atol=0.01)

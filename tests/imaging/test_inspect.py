@@ -54,6 +54,15 @@ def test_small_photo_must_be_reshot() -> None:
     assert report.grade == "reshoot"
 
 
+def test_the_long_edge_is_judged_as_shot_not_as_reduced_for_work() -> None:
+    # A 1300 px photo worked on at 1300 px, and the same pixels said to come from a 5200 px file.
+    as_shot = inspect_photo(_source(_ring()))
+    reduced = inspect_photo(_source(_ring(), reduced_from=(4160, 5200)))
+    assert _status(as_shot, "long_edge") == "warn"
+    finding = reduced.finding("long_edge")
+    assert finding is not None and finding.status == "ok" and finding.value == 5200
+
+
 def test_low_jpeg_quality_is_flagged_from_the_real_file() -> None:
     buffer = io.BytesIO()
     to_pil(_ring()[::4, ::4].copy()).save(buffer, format="JPEG", quality=40)
