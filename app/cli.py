@@ -141,7 +141,7 @@ def templates_add(photo: Path, region: str, name: str | None, overrides: Sequenc
     from imaging.annotate import annotate_photo
 
     settings = Settings.from_env()
-    image = load_image(photo, max_pixels=settings.max_source_pixels)
+    image = load_image(photo, settings.max_source_pixels, long_edge_cap=WORKING_LONG_EDGE_PX)
     template = annotate_photo(
         image.rgb, BodyRegion(region), name or photo.stem, _parse_overrides(overrides)
     )

@@ -25,9 +25,9 @@ ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "TIFF", "MPO"})
 DEFAULT_MAX_PIXELS = 50_000_000
 MIN_SIDE_PX = 16
 MAX_ASPECT_RATIO = 8.0
-# A product photo is worked on at no more than this long edge, the size the checklist calls ideal:
-# more pixels add nothing a render can show, and the cutout's memory grows with them (a 29 MP
-# photo peaked at 2.9 GB at full size).
+# Product and model photos are worked on at no more than this long edge, the size the checklist
+# calls ideal: more pixels add nothing an export can show (Etsy's largest is 3000 px), and the
+# cutout's and the render's memory grow with them (a 29 MP product photo peaked at 3.2 GB).
 WORKING_LONG_EDGE_PX = 4000
 
 # libjpeg's standard luminance quantization table (quality 50), in zig-zag-free natural order.

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from imaging.annotate import annotate_photo
 from imaging.errors import ImagingError
-from imaging.image_io import load_image
+from imaging.image_io import WORKING_LONG_EDGE_PX, load_image
 from imaging.jewelry import BodyRegion
 from imaging.render import RenderPipeline
 from integrations.copywriter import ImageContext, facts_from_text, make_writer
@@ -353,7 +353,11 @@ def annotate_template(shop_id: int, name: str, region: str, upload_path: str) ->
             return False  # deleted, or replaced by a newer upload with its own job
         queues.report_progress(0.1, "reading the photo")
         try:
-            photo = load_image(storage.read(upload_path), context.settings.max_source_pixels)
+            photo = load_image(
+                storage.read(upload_path),
+                context.settings.max_source_pixels,
+                long_edge_cap=WORKING_LONG_EDGE_PX,
+            )
             queues.report_progress(0.3, "finding the body and its scale")
             template = annotate_photo(photo.rgb, BodyRegion(region), name)
         except ImagingError as error:

@@ -16,7 +16,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
+from imaging.annotate import annotate_photo
 from imaging.geometry import angle_deg
+from imaging.image_io import load_image
+from imaging.jewelry import BodyRegion
 from imaging.samples.models import LIGHT_DIRECTION
 from imaging.variations import LIGHT_FROM_SCENE_MAX_DEG
 from integrations.sandbox.stores import SandboxStores
@@ -313,3 +316,34 @@ def test_an_uploaded_photo_is_annotated_by_a_job_or_says_why_not(
     assert missing.annotation == {} and "no hand found" in (missing.annotation_error or "")
     # A superseded upload's job leaves the newer upload's row alone.
     assert tasks.annotate_template(shop_id, "my-hand", "hand", uploads["my-hand"]) is False
+
+
+@pytest.mark.people
+def test_a_large_model_photo_is_kept_and_annotated_at_the_working_size(
+    in_process: Settings, engine: Engine, people_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 1920 px hand photo stands in for a 50 MP one: with the working size at half its long
+    # edge, the stored photo is half size and its annotation is in that photo's pixels.
+    monkeypatch.setattr(tasks, "WORKING_LONG_EDGE_PX", 960)
+    storage = current().storage
+    photo = (people_dir / "hand-thumbs-up.png").read_bytes()
+    as_shot = annotate_photo(load_image(photo).rgb, BodyRegion.HAND, "as-shot").annotation
+    with session_scope(engine) as session:
+        shop = Shop(platform=ShopPlatform.SHOPIFY, remote_id="big.myshopify.com", name="b")
+        session.add(shop)
+        session.flush()
+        shop_id = shop.id or 0
+        upload = storage.write(f"{shop_id}/templates/uploads/big-1.png", photo)
+        session.add(
+            Template(shop_id=shop_id, name="big", region="hand", photo_path=upload, source="upload")
+        )
+
+    assert tasks.annotate_template(shop_id, "big", "hand", upload) is True
+    saved = Image.open(io.BytesIO(storage.read(f"{shop_id}/templates/big.png")))
+    assert saved.size == (960, 640)
+    with Session(engine) as session:
+        annotation = session.exec(select(Template).where(Template.name == "big")).one().annotation
+    assert as_shot.finger is not None
+    assert annotation["px_per_mm"] == pytest.approx(as_shot.px_per_mm / 2, rel=0.1)
+    knuckle = annotation["finger"]["knuckle"]
+    assert math.dist(knuckle, (as_shot.finger.knuckle[0] / 2, as_shot.finger.knuckle[1] / 2)) < 4
