@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import struct
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
@@ -50,7 +51,16 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
-_SRGB_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+def _srgb_icc() -> bytes:
+    """LittleCMS's sRGB profile, its creation time (header bytes 24-35) set to a fixed date: it
+    stamps the time it was built, so every process wrote different bytes for the same image."""
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    profile[24:36] = struct.pack(">6H", 2025, 1, 1, 0, 0, 0)
+    return bytes(profile)
+
+
+_SRGB_ICC = _srgb_icc()
 _SETTING_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _XML_INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

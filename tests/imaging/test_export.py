@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -273,3 +276,22 @@ def test_gps_and_camera_serial_never_reach_the_export() -> None:
     assert not meta["has_exif"] and not meta["has_gps"] and not meta["has_serial"]
     assert b"Exif\x00\x00" not in exported.data
     assert b"SN-0123456789" not in exported.data
+
+
+def test_the_same_render_exports_to_the_same_bytes_in_another_process() -> None:
+    # LittleCMS stamps the time a profile is built into its header: each process (a second
+    # apart) embedded a different sRGB profile, so a reproduced variation never matched its file.
+    script = (
+        "import sys\n"
+        "from imaging.export import export_for_platform\n"
+        "from imaging.platforms import PLATFORMS\n"
+        "from tests.imaging.test_export import smooth_render\n"
+        "data = export_for_platform(smooth_render(900, 900), (300, 300, 600, 600),\n"
+        "    PLATFORMS['instagram'], {'seed': 7}).data\n"
+        "sys.stdout.buffer.write(data)\n"
+    )
+    runs = []
+    for _ in range(2):
+        runs.append(subprocess.run([sys.executable, "-c", script], capture_output=True, check=True))
+        time.sleep(1.1)  # the profile's time stamp counts seconds
+    assert runs[0].stdout[:2] == b"\xff\xd8" and runs[0].stdout == runs[1].stdout
