@@ -21,7 +21,7 @@ from imaging.generate.request import MAX_SEED, AgeRange, Background, LightDirect
 from imaging.image_io import WORKING_LONG_EDGE_PX, load_image
 from imaging.inspect import inspect_photo
 from imaging.jewelry import REGION_FOR_TYPE, BodyRegion, JewelryType
-from imaging.output_folder import write_render_outputs
+from imaging.output_folder import check_out_dir, write_render_outputs
 from imaging.platforms import PLATFORMS, get_platform
 from imaging.render import RenderPipeline, RenderResult
 from imaging.size_text import parse_product_spec
@@ -101,6 +101,7 @@ def render(
     out_dir: Path,
 ) -> None:
     """Render a product photo on model templates, check it and export it per platform."""
+    check_out_dir(out_dir)  # before the work, not after it
     settings = Settings.from_env()
     kind = JewelryType(jewelry_type)
     spec = parse_product_spec(size_text, kind)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import io
 import math
-import struct
 import re
+import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass

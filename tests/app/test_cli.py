@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from app.cli import main
+from imaging.output_folder import check_out_dir
 
 
 @pytest.fixture()
@@ -66,6 +67,38 @@ def test_render_refuses_bad_input_with_one_line_and_no_outputs(
     assert expected in message[0]
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]
+
+
+def test_render_keeps_a_folder_it_did_not_write(
+    sample_photos: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    # A report.json alone does not make a folder adorn's: it is refused before any work.
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "report.json").write_text("{}")
+    (out / "notes.txt").write_text("the seller's own notes")
+    photo = next(sample_photos.glob("ring-*.jpg"))
+    result = CliRunner().invoke(
+        main, ["render", str(photo), "--type", "ring", "--out", str(out)], env=env
+    )
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "notes.txt" in result.output
+    assert (out / "notes.txt").read_text() == "the seller's own notes"
+
+
+def test_only_an_earlier_renders_outputs_may_be_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "render"
+    check_out_dir(out)  # absent
+    (out / "variation-1").mkdir(parents=True)
+    for name in ("render.png", "qa-overlay.png", "etsy.jpg"):
+        (out / "variation-1" / name).write_bytes(b"x")
+    (out / "report.json").write_text("{}")
+    check_out_dir(out)  # an earlier render
+    (out / "variation-1" / "edited.psd").write_bytes(b"x")
+    with pytest.raises(ValueError, match="variation-1"):
+        check_out_dir(out)
+    with pytest.raises(ValueError, match="is a file"):
+        check_out_dir(out / "report.json")
 
 
 def test_render_refuses_unknown_type(tmp_path: Path, env: dict[str, str]) -> None:
