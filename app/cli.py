@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import threading
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from imaging.output_folder import check_out_dir, write_render_outputs
 from imaging.platforms import PLATFORMS, get_platform
 from imaging.render import RenderPipeline, RenderResult
 from imaging.size_text import parse_product_spec
+from imaging.template import check_name
 from imaging.template_library import ensure_library, find_template, list_templates
 
 
@@ -142,10 +144,12 @@ def templates_add(photo: Path, region: str, name: str | None, overrides: Sequenc
     from imaging.annotate import annotate_photo
 
     settings = Settings.from_env()
+    name = name or re.sub(r"[^a-z0-9_-]+", "-", photo.stem.lower()).strip("-_")[:64]
+    check_name(name)
+    if (settings.templates_dir / f"{name}.json").exists():
+        raise ValueError(f"a template named {name} exists: choose another --name")
     image = load_image(photo, settings.max_source_pixels, long_edge_cap=WORKING_LONG_EDGE_PX)
-    template = annotate_photo(
-        image.rgb, BodyRegion(region), name or photo.stem, _parse_overrides(overrides)
-    )
+    template = annotate_photo(image.rgb, BodyRegion(region), name, _parse_overrides(overrides))
     path = template.save(settings.templates_dir)
     a = template.annotation
     click.echo(

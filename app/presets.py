@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from imaging.generate.request import (
 from imaging.image_io import load_image
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.qa import Tier
+from imaging.template import NAME_PATTERN
 from imaging.variations import LIGHT_FROM_SCENE_MAX_DEG
 from jobs.api import QueueUnavailableError, enqueue_annotate_template, enqueue_generate_template
 from jobs.generation import LIBRARY_BACKGROUND, parse_crop_ratio
@@ -51,7 +51,6 @@ from models.tables import Preset, Template
 blueprint = Blueprint("presets", __name__)
 blueprint.before_request(require_shop)
 
-NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 BACKGROUND_STYLES = tuple(style.value for style in BackgroundStyle)
 MAX_VARIATIONS = 12
 PX_PER_MM_RANGE = (0.5, 100.0)

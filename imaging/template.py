@@ -13,6 +13,8 @@ All coordinates are pixels of the photo, x right and y down. Every field can be 
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from imaging.image_io import FloatImage, load_image
 from imaging.jewelry import BodyRegion
 
 ANNOTATION_VERSION = 1
+# A template's name is its files' name: no separators, nothing hidden.
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,24 @@ class Annotation:
     provenance: Provenance | None = None  # set on photos adorn generated from a description
     version: int = ANNOTATION_VERSION
 
+    def __post_init__(self) -> None:
+        """Refuse values no render can use, naming the field (a hand-edited or overridden file)."""
+        if not _finite(self.px_per_mm) or self.px_per_mm <= 0:
+            raise ValueError(f"px_per_mm must be a positive number, not {self.px_per_mm!r}")
+        if not _vector(self.light_direction, 2) or math.hypot(*self.light_direction) < 1e-6:
+            raise ValueError(
+                f"light_direction must be a non-zero [x, y] vector, not {self.light_direction!r}"
+            )
+        if not _vector(self.skin_lab, 3):
+            raise ValueError(f"skin_lab must be [L, a, b], not {self.skin_lab!r}")
+        for name in ("pose_tolerance_deg", "pose_tolerance_mm"):
+            value = getattr(self, name)
+            if not _finite(value) or value < 0:
+                raise ValueError(f"{name} must be a number of 0 or more, not {value!r}")
+        anchor = _ANCHOR_OF_REGION[self.region]
+        if getattr(self, anchor) is None:
+            raise ValueError(f"a {self.region.value} template needs its {anchor} anchor")
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
 
@@ -128,8 +150,15 @@ class Annotation:
             raise ValueError(f"malformed template annotation: {exc}") from None
 
     def with_overrides(self, overrides: dict[str, Any]) -> Annotation:
-        """A copy with fields replaced (nested anchors as dicts are merged field by field)."""
+        """A copy with fields replaced (nested anchors as dicts are merged field by field); raises
+        ValueError naming an unknown or unusable field. A scale given by hand says so."""
         merged = json.loads(self.to_json())
+        unknown = sorted(set(overrides) - {f.name for f in fields(Annotation)})
+        if unknown:
+            names = ", ".join(f.name for f in fields(Annotation))
+            raise ValueError(f"no annotation field {', '.join(unknown)} (fields: {names})")
+        if "px_per_mm" in overrides and "scale_source" not in overrides:
+            merged["scale_source"] = "seller"
         for key, value in overrides.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key].update(value)
@@ -161,6 +190,7 @@ class Template:
         """Write photo, JSON and masks into `folder`; returns the JSON path."""
         from imaging.image_io import save_png
 
+        check_name(self.name)
         folder.mkdir(parents=True, exist_ok=True)
         save_png(folder / f"{self.name}.png", self.rgb)
         json_path = folder / f"{self.name}.json"
@@ -176,7 +206,10 @@ class Template:
     @classmethod
     def load(cls, json_path: Path) -> Template:
         """Load a template from its JSON path (the photo and masks sit beside it)."""
-        annotation = Annotation.from_dict(json.loads(json_path.read_text()))
+        try:
+            annotation = Annotation.from_dict(json.loads(json_path.read_text()))
+        except ValueError as exc:  # JSONDecodeError included
+            raise ValueError(f"template {json_path}: {exc}") from None
         name = json_path.stem
         photo = next(
             (
@@ -202,6 +235,30 @@ def _load_mask(path: Path) -> FloatImage | None:
     if not path.is_file():
         return None
     return load_image(path).rgb.mean(axis=2).astype(np.float32)
+
+
+def check_name(name: str) -> None:
+    """Raise ValueError unless `name` can name a template's files."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(
+            f"template name {name!r}: use lowercase letters, digits, - and _ (up to 64)"
+        )
+
+
+_ANCHOR_OF_REGION = {
+    BodyRegion.NECK: "neck",
+    BodyRegion.EAR: "ears",
+    BodyRegion.HAND: "finger",
+    BodyRegion.WRIST: "wrist",
+}
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _vector(value: Any, length: int) -> bool:
+    return isinstance(value, tuple) and len(value) == length and all(map(_finite, value))
 
 
 def _tupled(value: Any) -> Any:

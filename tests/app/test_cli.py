@@ -101,6 +101,22 @@ def test_only_an_earlier_renders_outputs_may_be_replaced(tmp_path: Path) -> None
         check_out_dir(out / "report.json")
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"), [("../escape", "template name"), ("Hand", "template name")]
+)
+def test_templates_add_refuses_a_name_outside_the_library(
+    tmp_path: Path, env: dict[str, str], name: str, expected: str
+) -> None:
+    photo = tmp_path / "hand.png"
+    photo.write_bytes(_png_bytes(400, 300))
+    result = CliRunner().invoke(
+        main, ["templates", "add", str(photo), "--region", "hand", "--name", name], env=env
+    )
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert expected in result.output
+    assert not list(tmp_path.rglob("escape*"))
+
+
 def test_render_refuses_unknown_type(tmp_path: Path, env: dict[str, str]) -> None:
     photo = tmp_path / "p.png"
     photo.write_bytes(_png_bytes(400, 400))

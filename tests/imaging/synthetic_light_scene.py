@@ -13,7 +13,7 @@ from imaging.geometry import Point, Vector
 from imaging.image_io import FloatImage
 from imaging.jewelry import BodyRegion
 from imaging.place import Placement
-from imaging.template import Annotation, Template
+from imaging.template import Annotation, NeckAnchor, Template
 
 SKIN = (0.86, 0.67, 0.55)
 BACKGROUND = (0.30, 0.35, 0.42)
@@ -54,6 +54,13 @@ def make_template(
         scale_source="generated",
         light_direction=light,
         skin_lab=(float(skin_lab[0]), float(skin_lab[1]), float(skin_lab[2])),
+        # The light tests place their disc by hand; a neck template still has its anchor.
+        neck=NeckAnchor(
+            left=(size * 0.3, size * 0.2),
+            right=(size * 0.7, size * 0.2),
+            notch=(size * 0.5, size * 0.3),
+            down=(0.0, 1.0),
+        ),
     )
     return Template(name="synthetic", rgb=rgb, annotation=annotation, body_mask=body)
 
