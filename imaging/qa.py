@@ -257,14 +257,19 @@ def evaluate_render(
     )
 
 
-def reshoot_verdict(reports: Sequence[QAReport], run: int = 3) -> str | None:
-    """'reshoot the source photo: ...' when one check failed in `run` consecutive reports, else None.
+# The checks whose failure the source photo causes: too few pixels for the size shown, the
+# backdrop's fringe, a cut-out that lost part of the piece (its measured size, a pendant apart from
+# its chain). The shadows, the colour, the edge and the occlusion are adorn's own drawing on the
+# template: their failing again is no reason to send the seller back to the camera.
+SOURCE_CHECKS = frozenset({"enlargement", "halo", "scale_error_pct", "pendant_gap"})
 
-    A flaw that repeats across variations comes from the source photo, not from one render.
-    """
+
+def reshoot_verdict(reports: Sequence[QAReport], run: int = 3) -> str | None:
+    """'reshoot the source photo: ...' when one of the SOURCE_CHECKS failed in `run` consecutive
+    reports, else None. A flaw of the photo's repeats in every variation made from it."""
     streaks: dict[str, int] = {}
     for report in reports:
-        failed = {check.name: check for check in report.failed()}
+        failed = {check.name: check for check in report.failed() if check.name in SOURCE_CHECKS}
         streaks = {name: streaks.get(name, 0) + 1 for name in failed}
         for name, count in streaks.items():
             if count >= run:

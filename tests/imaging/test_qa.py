@@ -232,10 +232,13 @@ def test_extent_is_measured_along_a_tilted_axis() -> None:
     assert extent.length_px == pytest.approx(120, abs=3)
 
 
+CHECK_NAMES_DRAWN = ("contact_shadow", "shadow_direction", "metal_colour_de2000", "occlusion")
+
+
 def _report(*failing: str) -> QAReport:
     checks = tuple(
         Check(name, 1.0, 0.5, name not in failing, "x", False, {}, f"{name} measured")
-        for name in ("halo", "scale_error_pct")
+        for name in ("halo", "scale_error_pct", "enlargement", *CHECK_NAMES_DRAWN)
     )
     return QAReport(checks=checks, tier=Tier.FAIL if failing else Tier.EDITORIAL)
 
@@ -248,6 +251,12 @@ def test_reshoot_only_when_the_same_check_fails_three_times_in_a_row() -> None:
         "reshoot the source photo: halo failed in 3 variations in a row (halo measured)"
     )
     assert reshoot_verdict([_report("halo")] * 2, run=2) is not None
+
+
+def test_a_flaw_of_adorns_own_drawing_does_not_send_the_seller_to_reshoot() -> None:
+    for drawn in CHECK_NAMES_DRAWN:
+        assert reshoot_verdict([_report(drawn)] * 3) is None
+    assert reshoot_verdict([_report("enlargement")] * 3) is not None
 
 
 # --- a fine chain: soft edges, link openings, a curve -------------------------------------------
