@@ -92,6 +92,18 @@ def test_clipped_piece_is_flagged() -> None:
     assert _status(report, "clipped_highlights") == "reshoot"
 
 
+def test_overexposed_gold_is_flagged_though_little_of_it_is_white() -> None:
+    photo = make_product_photo(SampleKind.RING, Metal.YELLOW_GOLD, "white", 1300, seed=1)
+    bright = np.where(
+        photo.true_alpha[..., None] > 0.5, np.minimum(photo.rgb * 1.5, 1.0), photo.rgb
+    )
+    assert _status(inspect_photo(_source(photo.rgb)), "clipped_highlights") == "ok"
+    report = inspect_photo(_source(bright))
+    finding = report.finding("clipped_highlights")
+    assert finding is not None and finding.status == "reshoot", finding
+    assert "colour at its limit" in finding.message and finding.value > 0.3
+
+
 def test_tiny_piece_fails_fill_ratio() -> None:
     photo = make_product_photo(SampleKind.RING, Metal.YELLOW_GOLD, "white", 1300, 0.25, seed=1)
     report = inspect_photo(_source(photo.rgb))
