@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -38,6 +39,24 @@ class AdornGroup(click.Group):
             return super().invoke(ctx)
         except (ImagingError, ValueError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
+        except click.UsageError as exc:
+            exc.ctx = None  # the error alone, on one line, without the usage block above it
+            raise
+
+
+@contextlib.contextmanager
+def _native_logs_silenced() -> Iterator[None]:
+    """mediapipe's C++ side writes INFO and WARNING lines straight to file descriptor 2, above
+    the one line the seller needs. A command line runs one thing at a time, so it can mute them."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @click.group(cls=AdornGroup)
@@ -87,7 +106,11 @@ def inspect(photo: Path, as_json: bool) -> None:
     "--platforms", default=",".join(PLATFORMS), show_default=True, help="Comma-separated."
 )
 @click.option(
-    "--seed", default=0, show_default=True, type=int, help="Base seed; variation i uses seed+i."
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Base seed; variation i uses seed+i.",
 )
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder."
@@ -149,7 +172,8 @@ def templates_add(photo: Path, region: str, name: str | None, overrides: Sequenc
     if (settings.templates_dir / f"{name}.json").exists():
         raise ValueError(f"a template named {name} exists: choose another --name")
     image = load_image(photo, settings.max_source_pixels, long_edge_cap=WORKING_LONG_EDGE_PX)
-    template = annotate_photo(image.rgb, BodyRegion(region), name, _parse_overrides(overrides))
+    with _native_logs_silenced():
+        template = annotate_photo(image.rgb, BodyRegion(region), name, _parse_overrides(overrides))
     path = template.save(settings.templates_dir)
     a = template.annotation
     click.echo(

@@ -124,7 +124,7 @@ def test_render_refuses_unknown_type(tmp_path: Path, env: dict[str, str]) -> Non
         main, ["render", str(photo), "--type", "tiara", "--out", str(tmp_path / "o")], env=env
     )
     assert result.exit_code == 2
-    assert "tiara" in result.output
+    assert result.output.count("\n") == 1 and "'tiara' is not one of" in result.output
 
 
 def test_render_writes_exports_overlays_and_report(
