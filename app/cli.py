@@ -458,6 +458,16 @@ def _render_summary(result: RenderResult) -> str:
     ]
     if result.spec.assumed:
         lines.append(f"assumed typical sizes for: {', '.join(result.spec.assumed)}")
+    upscaled: dict[str, float] = {}
+    for rendered in result.variations:
+        for name, exported in rendered.exports.items():
+            if exported.scale > 1.0:
+                upscaled[name] = max(upscaled.get(name, 1.0), exported.scale)
+    if upscaled:
+        scales = ", ".join(f"{name} {scale:.2f}x" for name, scale in sorted(upscaled.items()))
+        lines.append(
+            f"upscaled to reach the platform's minimum size: {scales} (a larger template avoids it)"
+        )
     if result.verdict:
         lines.append(result.verdict)
     return "\n".join(lines)

@@ -54,6 +54,7 @@ class RenderedVariation:
                     "height": e.height,
                     "bytes": len(e.data),
                     "quality": e.quality,
+                    "scale": round(e.scale, 3),  # above 1: upscaled to the platform's minimum
                 }
                 for name, e in self.exports.items()
             },

@@ -148,6 +148,8 @@ def test_render_writes_exports_overlays_and_report(
             exported = Image.open(folder / f"{platform}.jpg")
             size = variation["exports"][platform]
             assert exported.size == (size["width"], size["height"])
+            if size["scale"] > 1.0:  # Etsy's 2000 px short side from a smaller template
+                assert f"{platform} {size['scale']:.2f}x" in result.output
         names = {c["name"] for c in variation["checks"]}
         assert {"scale_error_pct", "metal_colour_de2000", "contact_shadow", "halo"} <= names
 
