@@ -84,6 +84,17 @@ def inspect_photo(image: SourceImage, cutout: Cutout | None = None) -> Inspectio
     if image.alpha is None:
         background = estimate_background(image.rgb)
         findings += [_plain_background(background), _white_balance(background)]
+    else:
+        findings.append(
+            Finding(
+                "plain_background",
+                "ok",
+                "transparent",
+                "",
+                "The photo is already cut out (it has transparency): its own outline is used, "
+                "and the background and white balance checks do not apply.",
+            )
+        )
     if cutout is None:
         try:
             cutout = cut_out(image)

@@ -124,10 +124,12 @@ def test_black_and_white_photo_fails_colour_profile() -> None:
     assert _status(report, "colour_profile") == "reshoot"
 
 
-def test_transparent_png_skips_background_checks() -> None:
+def test_transparent_png_says_the_background_checks_do_not_apply() -> None:
     photo = make_product_photo(SampleKind.RING, Metal.SILVER, "white", 1300, seed=1)
     report = inspect_photo(_source(photo.true_rgb, alpha=photo.true_alpha, mode="RGBA"))
-    assert report.finding("plain_background") is None
+    background = report.finding("plain_background")
+    assert background is not None and background.value == "transparent"
+    assert "do not apply" in background.message and report.finding("white_balance") is None
     assert _status(report, "fill_ratio") == "ok"
 
 

@@ -126,7 +126,8 @@ def test_a_worker_killed_mid_job_is_retried_and_nothing_is_lost_or_duplicated(
     workers.append(doomed)
     # Killed while rendering its second variation (variations may be stored one by one or
     # together at the end: either way the retry must leave four, none twice).
-    wait_for(lambda: "variation 2" in api.job_status(job_id).step, 120, "a second variation")
+    # Generous: beside another test process on two cores, a cold worker took over 120 s.
+    wait_for(lambda: "variation 2" in api.job_status(job_id).step, 300, "a second variation")
     assert api.job_status(job_id).state == "started"
     os.kill(doomed.pid, signal.SIGKILL)  # the worker only: its scheduler child lives on
     doomed.wait(timeout=10)
