@@ -17,8 +17,7 @@ from tqdm import tqdm
 
 from app.cli_tables import format_table
 from core.settings import Settings
-from imaging.cutout import cut_out
-from imaging.errors import BusyBackgroundError, ImagingError
+from imaging.errors import ImagingError
 from imaging.generate.request import MAX_SEED, AgeRange, Background, LightDirection, Styling
 from imaging.image_io import WORKING_LONG_EDGE_PX, load_image
 from imaging.inspect import inspect_photo
@@ -71,11 +70,7 @@ def inspect(photo: Path, as_json: bool) -> None:
     """Grade a product photo against the preparation checklist."""
     settings = Settings.from_env()
     image = load_image(photo, settings.max_source_pixels, long_edge_cap=WORKING_LONG_EDGE_PX)
-    try:
-        cutout = cut_out(image)
-    except BusyBackgroundError:
-        cutout = None  # the report's plain_background finding says what to do
-    report = inspect_photo(image, cutout)
+    report = inspect_photo(image)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from imaging.cutout import BackgroundModel, Cutout, cut_out, estimate_background
-from imaging.errors import BusyBackgroundError
+from imaging.errors import BusyBackgroundError, ImagingError
 from imaging.image_io import FloatImage, SourceImage
 
 Status = Literal["ok", "warn", "reshoot"]
@@ -78,7 +78,9 @@ def inspect_photo(image: SourceImage, cutout: Cutout | None = None) -> Inspectio
     """Grade `image` against the checklist; never raises for a bad photo, it reports it.
 
     `cutout` may be passed when the caller already has one; otherwise it is computed. Checks on the
-    piece itself (sharpness, clipping, fill) are left out when the piece cannot be cut out.
+    piece itself (sharpness, clipping, fill) are left out when the piece cannot be cut out: on a
+    busy background the plain_background finding says so, and where no piece stands out from a
+    plain one a piece_found finding does.
     """
     findings = [_long_edge(image), _compression(image), _colour_profile(image)]
     if image.alpha is None:
@@ -99,6 +101,11 @@ def inspect_photo(image: SourceImage, cutout: Cutout | None = None) -> Inspectio
         try:
             cutout = cut_out(image)
         except BusyBackgroundError:
+            cutout = None
+        except ImagingError as error:  # nothing stands out from the background
+            reason = str(error)
+            message = f"{reason[:1].upper()}{reason[1:]}."
+            findings.append(Finding("piece_found", "reshoot", "none", "", message))
             cutout = None
     if cutout is not None:
         findings += [_sharpness(image, cutout), _clipped(image, cutout), _fill(image, cutout)]

@@ -125,6 +125,15 @@ def test_black_and_white_photo_fails_colour_profile() -> None:
     assert _status(report, "colour_profile") == "reshoot"
 
 
+def test_a_photo_with_no_piece_is_reported_not_raised() -> None:
+    empty = np.full((1300, 1040, 3), 0.93, np.float32)
+    report = inspect_photo(_source(empty))
+    finding = report.finding("piece_found")
+    assert finding is not None and finding.status == "reshoot" and report.grade == "reshoot"
+    assert finding.message.startswith("No piece was found")
+    assert report.finding("sharpness") is None  # nothing to judge the focus of
+
+
 def test_transparent_png_says_the_background_checks_do_not_apply() -> None:
     photo = make_product_photo(SampleKind.RING, Metal.SILVER, "white", 1300, seed=1)
     report = inspect_photo(_source(photo.true_rgb, alpha=photo.true_alpha, mode="RGBA"))
