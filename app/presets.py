@@ -32,7 +32,7 @@ from imaging.generate.request import (
 from imaging.image_io import load_image
 from imaging.jewelry import BodyRegion, JewelryType
 from imaging.qa import Tier
-from imaging.template import NAME_PATTERN
+from imaging.template import NAME_PATTERN, Annotation
 from imaging.variations import LIGHT_FROM_SCENE_MAX_DEG
 from jobs.api import QueueUnavailableError, enqueue_annotate_template, enqueue_generate_template
 from jobs.generation import LIBRARY_BACKGROUND, parse_crop_ratio
@@ -221,9 +221,12 @@ def calibrate(template_id: int) -> Response:
         template = _own_template(session, template_id)
         if not template.annotation:
             abort(409, description="the photo is not annotated yet: wait for its job to finish")
-        annotation = {**template.annotation, "px_per_mm": px_per_mm, "scale_source": "seller"}
+        calibrated = Annotation.from_dict(template.annotation).with_overrides(
+            {"px_per_mm": px_per_mm}
+        )
+        annotation = json.loads(calibrated.to_json())
         template.annotation = annotation
-        template.source = "manual"
+        template.source = calibrated.source
         session.add(template)
         json_path = storage().path(template.photo_path).with_suffix(".json")
     json_path.write_text(json.dumps(annotation, indent=2))

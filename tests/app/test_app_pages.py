@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -312,6 +313,19 @@ def test_an_upload_is_annotated_by_a_job_and_then_shows_its_calibration(
     )
     with Session(current().engine) as session:
         assert session.get(Template, row.id).background_style == "lifestyle"  # type: ignore[union-attr]
+
+    # The seller's own scale replaces the measured one, and the template says where it came from.
+    response = client.post(f"/templates/{row.id}/calibration", data=form(px_per_mm=9.0))
+    assert response.status_code == 302
+    with Session(current().engine) as session:
+        calibrated = session.get(Template, row.id)
+    assert calibrated is not None and calibrated.source == "manual"
+    assert (calibrated.annotation["px_per_mm"], calibrated.annotation["scale_source"]) == (
+        9.0,
+        "seller",
+    )
+    saved = current().storage.path(calibrated.photo_path).with_suffix(".json")
+    assert json.loads(saved.read_text())["px_per_mm"] == 9.0
 
 
 def test_a_photo_without_the_body_part_says_why_it_cannot_be_used(
